@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Makes a Debian bookworm machine ready for this project: a Vulkan driver Dawn accepts and the
+# Fashion-MNIST dataset. Idempotent: does nothing (quickly) when everything is already in place.
+set -euo pipefail
+
+say() { printf '[setup] %s\n' "$*"; }
+fail() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+DATASET_DIR=/usr/share/datasets/fashion-mnist
+MIN_MESA_MAJOR=23
+
+explain_manual_steps() {
+  cat >&2 <<'TXT'
+[setup] This script automates Debian bookworm (as root). Elsewhere, install by hand:
+  1. A Vulkan driver that Dawn accepts: your GPU's own driver, or Mesa's lavapipe >= 23
+     (Debian: mesa-vulkan-drivers from bookworm-backports; Ubuntu >= 24.04: mesa-vulkan-drivers), plus libvulkan1.
+  2. Fashion-MNIST in IDX gzip form at /usr/share/datasets/fashion-mnist/ (Debian: dataset-fashion-mnist),
+     or pass --data-dir <folder> to the CLI / set MANGO_DATA_DIR.
+  Then run: npm ci && npm test
+TXT
+}
+
+[ -r /etc/os-release ] || { explain_manual_steps; fail "cannot read /etc/os-release: not a Debian machine?"; }
+. /etc/os-release
+if [ "${ID:-}" != debian ] || [ "${VERSION_CODENAME:-}" != bookworm ]; then
+  explain_manual_steps; fail "this is ${PRETTY_NAME:-an unknown OS}, not Debian bookworm"
+fi
+if [ "$(id -u)" != 0 ]; then
+  explain_manual_steps; fail "run as root (apt-get is needed); e.g. sudo bash scripts/setup.sh"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt_updated=0
+apt_update() { [ $apt_updated = 1 ] || { say "apt-get update"; apt-get update -qq; apt_updated=1; }; }
+
+mesa_major() { dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | sed -E 's/^([0-9]+:)?([0-9]+).*/\2/' || true; }
+has_gpu_vulkan_driver() {
+  # A real GPU's ICD (NVIDIA, AMD, Intel) means Dawn will use it; lavapipe is then not needed.
+  ls /usr/share/vulkan/icd.d/ /etc/vulkan/icd.d/ /usr/local/nvidia/share/vulkan/icd.d/ 2>/dev/null \
+    | grep -qiE 'nvidia|radeon|intel' 
+}
+
+if has_gpu_vulkan_driver && dpkg -s libvulkan1 >/dev/null 2>&1; then
+  say "a GPU Vulkan driver and libvulkan1 are present: keeping them"
+else
+  major=$(mesa_major)
+  if [ -n "$major" ] && [ "$major" -ge $MIN_MESA_MAJOR ] && dpkg -s libvulkan1 >/dev/null 2>&1; then
+    say "mesa-vulkan-drivers $major.x (lavapipe) and libvulkan1 already installed"
+  else
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      say "adding Debian's bookworm-backports suite (/etc/apt/sources.list.d/bookworm-backports.list)"
+      echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/bookworm-backports.list
+      apt_updated=0
+    fi
+    apt_update
+    say "installing mesa-vulkan-drivers and libvulkan1 from bookworm-backports (lavapipe, a software Vulkan GPU)"
+    apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+    major=$(mesa_major)
+    [ -n "$major" ] && [ "$major" -ge $MIN_MESA_MAJOR ] || fail "mesa-vulkan-drivers is ${major:-missing} after install; Dawn needs >= $MIN_MESA_MAJOR"
+    say "mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers) installed"
+  fi
+fi
+
+if ls "$DATASET_DIR"/train-images-idx3-ubyte.gz >/dev/null 2>&1; then
+  say "Fashion-MNIST present in $DATASET_DIR"
+else
+  apt_update
+  say "installing dataset-fashion-mnist (Fashion-MNIST, IDX gzip) into $DATASET_DIR"
+  apt-get install -y -qq dataset-fashion-mnist >/dev/null
+  ls "$DATASET_DIR"/train-images-idx3-ubyte.gz >/dev/null || fail "dataset-fashion-mnist installed but $DATASET_DIR has no train-images-idx3-ubyte.gz"
+fi
+say "done"
