@@ -35,7 +35,10 @@ export class CommandBatch {
   }
 
   submit(): void {
-    if (!this.encoder) return;
+    if (!this.encoder) {
+      this.afterSubmit();
+      return;
+    }
     this.endPass();
     const commands = this.encoder.finish();
     this.encoder = undefined;

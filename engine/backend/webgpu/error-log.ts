@@ -11,9 +11,9 @@ export class ErrorLog {
   private readonly uncapturedErrors: Error[] = [];
 
   constructor(private readonly device: GPUDevice) {
-    device.addEventListener('uncapturederror', (event) => {
-      this.uncapturedErrors.push(toTypedError('a command', (event as GPUUncapturedErrorEvent).error));
-    });
+    device.onuncapturederror = (event) => {
+      this.uncapturedErrors.push(toTypedError('a command', event.error));
+    };
   }
 
   /** Runs `create` inside validation and out-of-memory error scopes tagged with `context`. */

@@ -1,0 +1,84 @@
+/**
+ * The primitives every backend implements. Inputs are strided views of backend buffers (broadcasting is
+ * expressed with stride 0); every output is a new contiguous buffer. The CPU backend is the oracle the
+ * WebGPU backend is tested against.
+ */
+import type { Shape } from '../shape.ts';
+
+export type BufferHandle = unknown;
+
+export interface View {
+  readonly buffer: BufferHandle;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export const unaryOps = [
+  'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'relu', 'tanh', 'sigmoid', 'sign', 'square', 'reciprocal',
+  'geluTanh', 'geluErf', 'geluTanhGrad', 'geluErfGrad', 'step',
+] as const;
+export type UnaryOp = (typeof unaryOps)[number];
+
+export const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
+export type BinaryOp = (typeof binaryOps)[number];
+
+export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax';
+
+export interface MatmulOptions {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+export interface LayerNormResult {
+  y: BufferHandle;
+  mean: BufferHandle;
+  rstd: BufferHandle;
+}
+
+export interface LayerNormGrads {
+  dx: BufferHandle;
+  dgamma: BufferHandle;
+  dbeta: BufferHandle;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** An uninitialised buffer of `elements` f32 values. */
+  allocate(elements: number): BufferHandle;
+  upload(values: Float32Array): BufferHandle;
+  free(buffer: BufferHandle): void;
+  /** Contiguous copy of a view's elements, in row-major order. */
+  read(view: View): Promise<Float32Array>;
+  /** Synchronous read; only backends with host memory implement it. */
+  readSync?(view: View): Float32Array;
+
+  /** Row-major copy of a strided view. */
+  contiguous(x: View): BufferHandle;
+  unary(op: UnaryOp, x: View): BufferHandle;
+  /** `a` and `b` are already broadcast to `shape` through their strides. */
+  binary(op: BinaryOp, a: View, b: View): BufferHandle;
+  /** cond ? a : b, all three broadcast to the same shape. */
+  where(cond: View, a: View, b: View): BufferHandle;
+  /** Reduces `axes` (sorted, unique) away; argmax takes exactly one axis. */
+  reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle;
+  /**
+   * Batched matmul: a is [...batch, M, K] ([..., K, M] when transposed), b is [...batch, K, N]
+   * ([..., N, K] when transposed); both views already broadcast to the output's batch dims.
+   */
+  matmul(a: View, b: View, options: MatmulOptions): BufferHandle;
+  /** Softmax (or log-softmax) over the last axis. */
+  softmax(x: View, log: boolean): BufferHandle;
+  /** Layer norm over the last axis; gamma and beta have the last axis' length. */
+  layerNorm(x: View, gamma: View, beta: View, eps: number): LayerNormResult;
+  layerNormBackward(dy: View, x: View, gamma: View, mean: View, rstd: View): LayerNormGrads;
+  /** Per-row cross-entropy of logits [N, C] against integer labels [N], with label smoothing. */
+  crossEntropy(logits: View, labels: View, smoothing: number): BufferHandle;
+  /** index_select along `axis` with integer-valued indices (1-D). */
+  gather(x: View, axis: number, indices: View): BufferHandle;
+  /** Zeros of `shape` with `source` rows added at `indices` along `axis` (gather's adjoint). */
+  scatterAdd(shape: Shape, axis: number, indices: View, source: View): BufferHandle;
+  concat(xs: readonly View[], axis: number): BufferHandle;
+  /** Constant padding; `pads[i] = [before, after]` for axis i. */
+  pad(x: View, pads: readonly (readonly [number, number])[], value: number): BufferHandle;
+}

@@ -1,0 +1,45 @@
+/** Which backend new tensors are created on. The CPU backend is always available. */
+import { MangoError } from '../errors.ts';
+import type { Backend } from './backend.ts';
+import { CpuBackend } from './cpu/index.ts';
+
+const cpu = new CpuBackend();
+let current: Backend = cpu;
+const factories = new Map<string, () => Promise<Backend>>([['cpu', async () => cpu]]);
+const opened = new Map<string, Backend>([['cpu', cpu]]);
+
+export function registerBackend(name: string, open: () => Promise<Backend>): void {
+  factories.set(name, open);
+}
+
+export function getBackend(): Backend {
+  return current;
+}
+
+export function cpuBackend(): Backend {
+  return cpu;
+}
+
+/** Makes `name` the backend for new tensors, opening it on first use. */
+export async function setBackend(name: string): Promise<Backend> {
+  let backend = opened.get(name);
+  if (!backend) {
+    const open = factories.get(name);
+    if (!open) throw new MangoError(`unknown backend "${name}"`, `use one of: ${[...factories.keys()].join(', ')}`);
+    backend = await open();
+    opened.set(name, backend);
+  }
+  current = backend;
+  return backend;
+}
+
+/** Runs `fn` with `backend` as the current backend. */
+export function withBackend<T>(backend: Backend, fn: () => T): T {
+  const previous = current;
+  current = backend;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}

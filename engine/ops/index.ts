@@ -1,0 +1,6 @@
+export * from './create.ts';
+export * from './elementwise.ts';
+export * from './reduce.ts';
+export * from './movement.ts';
+export * from './matmul.ts';
+export * from './nn.ts';

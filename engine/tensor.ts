@@ -1,0 +1,197 @@
+/**
+ * Tensor: an f32 view (shape, strides, offset) of a reference-counted Storage on some backend, plus its
+ * autograd state. Views (reshape, permute, slice, expand) share storage; dispose() releases this handle.
+ */
+import type { Backend, View } from './backend/backend.ts';
+import { backward, gradients, type GradNode } from './autograd/tape.ts';
+import { MangoError } from './errors.ts';
+import { keep, Storage, track } from './memory.ts';
+import { contiguousStrides, sizeOf, type Shape } from './shape.ts';
+import * as ops from './ops/index.ts';
+
+export type TensorLike = Tensor | number;
+
+export class Tensor {
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  node: GradNode | null = null;
+  private disposed = false;
+
+  constructor(
+    private storage: Storage,
+    readonly shape: readonly number[],
+    readonly strides: readonly number[] = contiguousStrides(shape),
+    readonly offset = 0,
+    tracked = true,
+  ) {
+    if (tracked) track(this);
+  }
+
+  /** A new contiguous tensor owning a freshly produced backend buffer. */
+  static fromBuffer(backend: Backend, buffer: unknown, shape: Shape): Tensor {
+    return new Tensor(new Storage(backend, buffer, sizeOf(shape)), [...shape]);
+  }
+
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** What backends consume. Throws if this handle was disposed. */
+  view(): View {
+    if (this.disposed) {
+      throw new MangoError(`a tensor of shape [${this.shape}] was used after dispose()`,
+        'keep() it, return it from tidy(), or stop disposing it before its last use');
+    }
+    return { buffer: this.storage.buffer, shape: this.shape, strides: this.strides, offset: this.offset };
+  }
+
+  /** Another handle on the same storage with different geometry (a view). */
+  withGeometry(shape: Shape, strides: readonly number[], offset: number): Tensor {
+    this.view();
+    this.storage.retain();
+    return new Tensor(this.storage, [...shape], [...strides], offset);
+  }
+
+  /** An untracked handle on the same data, held by a GradNode until backward releases it. */
+  shareForBackward(): Tensor {
+    this.view();
+    this.storage.retain();
+    return new Tensor(this.storage, this.shape, this.strides, this.offset, false);
+  }
+
+  /** Swaps in another tensor's data (same shape): how optimizers update parameters. Consumes `source`. */
+  assign(source: Tensor): this {
+    if (source.size !== this.size) throw new MangoError(`assign() of [${source.shape}] into [${this.shape}]`, 'shapes must match');
+    const contiguous = source.isContiguous() && source.offset === 0 && source.storage.elements === source.size ? source : source.contiguous();
+    contiguous.storage.retain();
+    this.storage.release();
+    this.storage = contiguous.storage;
+    (this as { strides: readonly number[] }).strides = contiguousStrides(this.shape);
+    (this as { offset: number }).offset = 0;
+    if (contiguous !== source) contiguous.dispose();
+    source.dispose();
+    return this;
+  }
+
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
+      expected *= this.shape[i];
+    }
+    return true;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.storage.release();
+  }
+
+  /** Exempts this tensor from the enclosing tidy() scopes. */
+  keep(): this {
+    return keep(this);
+  }
+
+  /** Marks this tensor as a leaf that accumulates gradients. */
+  requireGrad(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  backward(grad?: Tensor, options?: { retainGraph?: boolean }): void {
+    backward(this, grad, options);
+  }
+
+  gradientsOf(inputs: readonly Tensor[]): Tensor[] {
+    return gradients(this, inputs);
+  }
+
+  async data(): Promise<Float32Array> {
+    return this.backend.read(this.view());
+  }
+
+  dataSync(): Float32Array {
+    const read = this.backend.readSync;
+    if (!read) {
+      throw new MangoError(`dataSync() is not available on the ${this.backend.name} backend`, 'use `await tensor.data()`');
+    }
+    return read.call(this.backend, this.view());
+  }
+
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new MangoError(`item() of a tensor with ${this.size} elements`, 'item() needs exactly one element');
+    return (await this.data())[0];
+  }
+
+  /** Nested arrays in the tensor's shape. */
+  async toArray(): Promise<unknown> {
+    const flat = await this.data();
+    const build = (axis: number, offset: number): unknown => {
+      if (axis === this.rank) return flat[offset];
+      const stride = sizeOf(this.shape.slice(axis + 1));
+      return Array.from({ length: this.shape[axis] }, (_, i) => build(axis + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return `Tensor[${this.shape.join('x')}] on ${this.backend.name}${this.requiresGrad ? ' (requires grad)' : ''}`;
+  }
+
+  // Operator surface: thin delegations to engine/ops.
+  add(other: TensorLike) { return ops.add(this, other); }
+  sub(other: TensorLike) { return ops.sub(this, other); }
+  mul(other: TensorLike) { return ops.mul(this, other); }
+  div(other: TensorLike) { return ops.div(this, other); }
+  pow(other: TensorLike) { return ops.pow(this, other); }
+  maximum(other: TensorLike) { return ops.maximum(this, other); }
+  minimum(other: TensorLike) { return ops.minimum(this, other); }
+  lt(other: TensorLike) { return ops.lt(this, other); }
+  gt(other: TensorLike) { return ops.gt(this, other); }
+  eq(other: TensorLike) { return ops.eq(this, other); }
+  neg() { return ops.neg(this); }
+  exp() { return ops.exp(this); }
+  log() { return ops.log(this); }
+  sqrt() { return ops.sqrt(this); }
+  rsqrt() { return ops.rsqrt(this); }
+  abs() { return ops.abs(this); }
+  relu() { return ops.relu(this); }
+  tanh() { return ops.tanh(this); }
+  sigmoid() { return ops.sigmoid(this); }
+  square() { return ops.square(this); }
+  gelu(approximate: 'tanh' | 'none' = 'none') { return ops.gelu(this, approximate); }
+  sum(axes?: number | number[], keepDims = false) { return ops.sum(this, axes, keepDims); }
+  mean(axes?: number | number[], keepDims = false) { return ops.mean(this, axes, keepDims); }
+  max(axes?: number | number[], keepDims = false) { return ops.max(this, axes, keepDims); }
+  min(axes?: number | number[], keepDims = false) { return ops.min(this, axes, keepDims); }
+  argmax(axis: number, keepDims = false) { return ops.argmax(this, axis, keepDims); }
+  matmul(other: Tensor, options?: Partial<ops.MatmulFlags>) { return ops.matmul(this, other, options); }
+  softmax(axis = -1) { return ops.softmax(this, axis); }
+  logSoftmax(axis = -1) { return ops.logSoftmax(this, axis); }
+  reshape(shape: readonly number[]) { return ops.reshape(this, shape); }
+  permute(order: readonly number[]) { return ops.permute(this, order); }
+  transpose(a = -2, b = -1) { return ops.transpose(this, a, b); }
+  expand(shape: readonly number[]) { return ops.expand(this, shape); }
+  slice(starts: readonly number[], ends?: readonly number[]) { return ops.slice(this, starts, ends); }
+  flatten(from = 0, to = -1) { return ops.flatten(this, from, to); }
+  unsqueeze(axis: number) { return ops.unsqueeze(this, axis); }
+  squeeze(axis?: number) { return ops.squeeze(this, axis); }
+  contiguous() { return ops.contiguous(this); }
+  clone() { return ops.clone(this); }
+  detach() { return ops.detach(this); }
+  zerosLike() { return ops.zeros(this.shape, this.backend); }
+  onesLike() { return ops.ones(this.shape, this.backend); }
+}
