@@ -132,6 +132,14 @@ test('creation: zeros, ones, full, arange, tensor from nested arrays, rand range
   assert.throws(() => E.tensor([1, 2, 3], [2, 2]), /do not fill/);
 });
 
+test('async readback: data(), toArray() in shape, item(); dataSync() on the CPU backend', async () => {
+  const x = E.tensor([[1, 2, 3], [4, 5, 6]]).transpose();
+  assert.equal(await x.toArray(), [[1, 4], [2, 5], [3, 6]]);
+  assert.equal([...(await x.data())], [1, 4, 2, 5, 3, 6]);
+  assert.is(await x.sum().item(), 21);
+  await assert.not.throws(() => x.dataSync());
+});
+
 test('shape errors are typed and name the shapes', () => {
   assert.throws(() => E.ones([2, 3]).add(E.ones([4])), (e: unknown) => e instanceof E.ShapeError && /\[2,3\] and \[4\]/.test((e as Error).message));
   assert.throws(() => E.ones([2, 3]).matmul(E.ones([2, 3])), (e: unknown) => e instanceof E.ShapeError && /inner dimensions/.test((e as Error).message));
