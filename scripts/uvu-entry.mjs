@@ -3,6 +3,9 @@
 import { pathToFileURL } from 'node:url';
 
 globalThis.UVU_DEFER = 1;
+// Property failures then show the assertion that failed, not only the counterexample.
+const fc = await import('fast-check');
+fc.configureGlobal({ includeErrorInReport: true });
 const uvu = await import('uvu');
 let index = 0;
 for (const file of process.argv.slice(2)) {

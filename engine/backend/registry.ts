@@ -5,7 +5,11 @@ import { CpuBackend } from './cpu/index.ts';
 
 const cpu = new CpuBackend();
 let current: Backend = cpu;
-const factories = new Map<string, () => Promise<Backend>>([['cpu', async () => cpu]]);
+const factories = new Map<string, () => Promise<Backend>>([
+  ['cpu', async () => cpu],
+  // Loaded on demand so CPU-only use never loads Dawn.
+  ['webgpu', async () => (await import('./webgpu/backend.ts')).openWebGpuBackend()],
+]);
 const opened = new Map<string, Backend>([['cpu', cpu]]);
 
 export function registerBackend(name: string, open: () => Promise<Backend>): void {

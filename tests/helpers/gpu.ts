@@ -3,14 +3,14 @@
  * the reason printed, unless MANGO_REQUIRE_GPU=1 (set by .ci/run after setup installed a driver), in
  * which case the missing adapter is a failure.
  */
-import { GpuRuntime } from '../../engine/backend/webgpu/runtime.ts';
+import { closeSharedRuntime, openSharedRuntime, WebGpuBackend } from '../../engine/backend/webgpu/backend.ts';
+import type { GpuRuntime } from '../../engine/backend/webgpu/runtime.ts';
 import { NoGpuAdapterError } from '../../engine/errors.ts';
 
 let shared: Promise<GpuRuntime | undefined> | undefined;
-let opened: GpuRuntime | undefined;
 
 export function sharedGpu(): Promise<GpuRuntime | undefined> {
-  shared ??= GpuRuntime.open().then((runtime) => (opened = runtime), (error: unknown) => {
+  shared ??= openSharedRuntime().catch((error: unknown) => {
     if (!(error instanceof NoGpuAdapterError) || process.env.MANGO_REQUIRE_GPU === '1') throw error;
     console.log(`\n  GPU tests skipped: ${error.message}\n`);
     return undefined;
@@ -18,6 +18,12 @@ export function sharedGpu(): Promise<GpuRuntime | undefined> {
   return shared;
 }
 
+/** A WebGPU backend on the shared runtime that fills every new output with NaN, so unwritten elements show. */
+export async function poisonedGpuBackend(): Promise<WebGpuBackend | undefined> {
+  const runtime = await sharedGpu();
+  return runtime && new WebGpuBackend(runtime, { poisonOutputs: true });
+}
+
 export function closeSharedGpu(): void {
-  opened?.close();
+  closeSharedRuntime();
 }

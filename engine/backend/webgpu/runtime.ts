@@ -20,6 +20,8 @@ export class GpuRuntime {
   readonly batch: CommandBatch;
   private readonly errors: ErrorLog;
   private closed = false;
+  /** Host readbacks so far: a training step should add none but its explicit loss read. */
+  readbacks = 0;
 
   private constructor(readonly dawn: DawnDevice, options: RuntimeOptions) {
     const { device } = dawn;
@@ -88,6 +90,7 @@ export class GpuRuntime {
 
   /** Copies `bytes` bytes of `buffer` to the host, after all work recorded before this call. */
   async read(buffer: GPUBuffer, byteOffset = 0, bytes = buffer.size - byteOffset): Promise<ArrayBuffer> {
+    this.readbacks++;
     const padded = padTo4(bytes);
     const staging = this.pool.acquire(padded, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     this.batch.copy(buffer, byteOffset, staging, 0, padded);

@@ -1,0 +1,242 @@
+/** The engine's Backend on WebGPU: every primitive is a handwritten WGSL kernel from kernels/. */
+import type { Backend, BinaryOp, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
+import { contiguousStrides, isContiguous, sizeOf, type Shape } from '../../shape.ts';
+import { dispatchCopy, dispatchFill, dispatchIndexed, gatherKernel, scatterAddKernel } from '../../../kernels/copy.ts';
+import * as elementwise from '../../../kernels/elementwise.ts';
+import * as matmul from '../../../kernels/matmul.ts';
+import * as reduce from '../../../kernels/reduce.ts';
+import * as rows from '../../../kernels/rows.ts';
+import { coalesce } from './layout.ts';
+import { GpuRuntime } from './runtime.ts';
+
+/** A tensor's device memory. */
+export interface GpuBuffer {
+  readonly buffer: GPUBuffer;
+  readonly elements: number;
+}
+
+const gpu = (view: View) => (view.buffer as GpuBuffer).buffer;
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+
+  /** `poisonOutputs` (for tests) fills every new buffer with NaN so an element no kernel writes shows up. */
+  constructor(readonly runtime: GpuRuntime, private readonly options: { poisonOutputs?: boolean } = {}) {}
+
+  allocate(elements: number): GpuBuffer {
+    const buffer = this.runtime.allocate(Math.max(1, elements) * 4);
+    if (this.options.poisonOutputs) dispatchFill(this.runtime, buffer, Math.max(1, elements), NaN);
+    return { buffer, elements };
+  }
+
+  upload(values: Float32Array): GpuBuffer {
+    if (values.length === 0) return this.allocate(0);
+    return { buffer: this.runtime.upload(values), elements: values.length };
+  }
+
+  free(handle: unknown): void {
+    this.runtime.release((handle as GpuBuffer).buffer);
+  }
+
+  async read(view: View): Promise<Float32Array> {
+    const n = sizeOf(view.shape);
+    if (n === 0) return new Float32Array(0);
+    if (isContiguous(view.shape, view.strides)) return new Float32Array(await this.runtime.read(gpu(view), view.offset * 4, n * 4));
+    const copy = this.contiguous(view);
+    try {
+      return new Float32Array(await this.runtime.read(copy.buffer, 0, n * 4));
+    } finally {
+      this.free(copy);
+    }
+  }
+
+  contiguous(x: View): GpuBuffer {
+    const out = this.allocate(sizeOf(x.shape));
+    const { shape, strides: [src, dst] } = coalesce(x.shape, [x.strides, contiguousStrides(x.shape)]);
+    dispatchCopy(this.runtime, shape, { buffer: gpu(x), strides: src, offset: x.offset }, { buffer: out.buffer, strides: dst, offset: 0 });
+    return out;
+  }
+
+  private elementwise(op: elementwise.ElementwiseKind, inputs: readonly View[]): GpuBuffer {
+    const shape = inputs[0].shape;
+    const out = this.allocate(sizeOf(shape));
+    const simple = coalesce(shape, inputs.map((v) => v.strides));
+    elementwise.dispatch(this.runtime, op, simple.shape,
+      inputs.map((v, i) => ({ buffer: gpu(v), strides: simple.strides[i], offset: v.offset })), out.buffer);
+    return out;
+  }
+
+  unary(op: UnaryOp, x: View) { return this.elementwise({ kind: 'unary', op }, [x]); }
+  binary(op: BinaryOp, a: View, b: View) { return this.elementwise({ kind: 'binary', op }, [a, b]); }
+  where(cond: View, a: View, b: View) { return this.elementwise({ kind: 'where' }, [cond, a, b]); }
+
+  reduce(op: ReduceOp, x: View, axes: readonly number[]): GpuBuffer {
+    const keptAxes = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const kept = coalesce(keptAxes.map((i) => x.shape[i]), [keptAxes.map((i) => x.strides[i])]);
+    const run = coalesce(axes.map((i) => x.shape[i]), [axes.map((i) => x.strides[i])]);
+    const out = this.allocate(sizeOf(kept.shape));
+    reduce.dispatch(this.runtime, op, gpu(x), {
+      keptShape: kept.shape, keptStrides: kept.strides[0], runShape: run.shape, runStrides: run.strides[0], offset: x.offset,
+    }, out.buffer);
+    return out;
+  }
+
+  matmul(a: View, b: View, { transposeA, transposeB }: MatmulOptions): GpuBuffer {
+    const r = a.shape.length;
+    const [M, K] = transposeA ? [a.shape[r - 1], a.shape[r - 2]] : [a.shape[r - 2], a.shape[r - 1]];
+    const N = transposeB ? b.shape[r - 2] : b.shape[r - 1];
+    const batch = coalesce(a.shape.slice(0, r - 2), [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2)]);
+    const [aRow, aCol] = transposeA ? [a.strides[r - 1], a.strides[r - 2]] : [a.strides[r - 2], a.strides[r - 1]];
+    const [bRow, bCol] = transposeB ? [b.strides[r - 1], b.strides[r - 2]] : [b.strides[r - 2], b.strides[r - 1]];
+    const batches = sizeOf(batch.shape);
+    const out = this.allocate(batches * M * N);
+    if (K === 0) {
+      dispatchFill(this.runtime, out.buffer, batches * M * N, 0);
+      return out;
+    }
+    matmul.dispatch(this.runtime, {
+      M, N, K, batchShape: batch.shape, aBatchStrides: batch.strides[0], bBatchStrides: batch.strides[1],
+      aOffset: a.offset, aRow, aCol, bOffset: b.offset, bRow, bCol,
+    }, gpu(a), gpu(b), out.buffer);
+    return out;
+  }
+
+  /** Runs `fn` on a contiguous version of `view`, copying first only when needed. */
+  private withContiguous<T>(view: View, fn: (buffer: GPUBuffer, offset: number) => T): T {
+    if (isContiguous(view.shape, view.strides) && view.offset === 0) return fn(gpu(view), 0);
+    const copy = this.contiguous(view);
+    try {
+      return fn(copy.buffer, 0);
+    } finally {
+      this.free(copy);
+    }
+  }
+
+  private withContiguousAll<T>(views: readonly View[], fn: (buffers: GPUBuffer[]) => T): T {
+    const copies: GpuBuffer[] = [];
+    const buffers = views.map((v) => {
+      if (isContiguous(v.shape, v.strides) && v.offset === 0) return gpu(v);
+      const copy = this.contiguous(v);
+      copies.push(copy);
+      return copy.buffer;
+    });
+    try {
+      return fn(buffers);
+    } finally {
+      for (const c of copies) this.free(c);
+    }
+  }
+
+  private rowsOf(shape: Shape): [number, number] {
+    const width = shape[shape.length - 1] ?? 1;
+    return [width === 0 ? 0 : sizeOf(shape) / width, width];
+  }
+
+  softmax(x: View, log: boolean): GpuBuffer {
+    const out = this.allocate(sizeOf(x.shape));
+    const [count, width] = this.rowsOf(x.shape);
+    this.withContiguous(x, (buffer) => rows.dispatch(this.runtime, log ? 'logSoftmax' : 'softmax', [buffer, out.buffer], count, width));
+    return out;
+  }
+
+  layerNorm(x: View, gamma: View, beta: View, eps: number): LayerNormResult {
+    const [count, width] = this.rowsOf(x.shape);
+    const y = this.allocate(sizeOf(x.shape));
+    const mean = this.allocate(count);
+    const rstd = this.allocate(count);
+    this.withContiguousAll([x, gamma, beta], ([xb, gb, bb]) =>
+      rows.dispatch(this.runtime, 'layerNorm', [xb, gb, bb, y.buffer, mean.buffer, rstd.buffer], count, width, { eps }));
+    return { y, mean, rstd };
+  }
+
+  layerNormBackward(dy: View, x: View, gamma: View, mean: View, rstd: View): LayerNormGrads {
+    const [count, width] = this.rowsOf(x.shape);
+    const dx = this.allocate(sizeOf(x.shape));
+    const dgamma = this.allocate(width);
+    const dbeta = this.allocate(width);
+    const xhatDy = this.allocate(sizeOf(x.shape));
+    this.withContiguousAll([dy, x, gamma, mean, rstd], ([dyb, xb, gb, mb, rb]) => {
+      rows.dispatch(this.runtime, 'layerNormBackward', [dyb, xb, gb, mb, rb, dx.buffer, xhatDy.buffer], count, width);
+      rows.dispatch(this.runtime, 'columnSums', [xhatDy.buffer, dgamma.buffer], count, width);
+      rows.dispatch(this.runtime, 'columnSums', [dyb, dbeta.buffer], count, width);
+    });
+    this.free(xhatDy);
+    return { dx, dgamma, dbeta };
+  }
+
+  crossEntropy(logits: View, labels: View, smoothing: number): GpuBuffer {
+    const [count, width] = this.rowsOf(logits.shape);
+    const loss = this.allocate(count);
+    this.withContiguousAll([logits, labels], ([lb, yb]) => rows.dispatch(this.runtime, 'crossEntropy', [lb, yb, loss.buffer], count, width, { smoothing }));
+    return loss;
+  }
+
+  private aroundAxis(shape: Shape, axis: number) {
+    return { outer: sizeOf(shape.slice(0, axis)), length: shape[axis], inner: sizeOf(shape.slice(axis + 1)) };
+  }
+
+  gather(x: View, axis: number, indices: View): GpuBuffer {
+    const count = sizeOf(indices.shape);
+    const dims = { ...this.aroundAxis(x.shape, axis), count };
+    const n = dims.outer * count * dims.inner;
+    const out = this.allocate(n);
+    this.withContiguousAll([x, indices], ([xb, ib]) => dispatchIndexed(this.runtime, gatherKernel, [xb, ib, out.buffer], dims, n));
+    return out;
+  }
+
+  scatterAdd(shape: Shape, axis: number, indices: View, source: View): GpuBuffer {
+    const dims = { ...this.aroundAxis(shape, axis), count: sizeOf(indices.shape) };
+    const n = sizeOf(shape);
+    const out = this.allocate(n);
+    this.withContiguousAll([source, indices], ([sb, ib]) => dispatchIndexed(this.runtime, scatterAddKernel, [sb, ib, out.buffer], dims, n));
+    return out;
+  }
+
+  concat(xs: readonly View[], axis: number): GpuBuffer {
+    const outShape = [...xs[0].shape];
+    outShape[axis] = xs.reduce((s, v) => s + v.shape[axis], 0);
+    const out = this.allocate(sizeOf(outShape));
+    const outStrides = contiguousStrides(outShape);
+    let start = 0;
+    for (const x of xs) {
+      this.copyInto(x, out.buffer, outStrides, start * outStrides[axis]);
+      start += x.shape[axis];
+    }
+    return out;
+  }
+
+  pad(x: View, pads: readonly (readonly [number, number])[], value: number): GpuBuffer {
+    const outShape = x.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
+    const out = this.allocate(sizeOf(outShape));
+    dispatchFill(this.runtime, out.buffer, sizeOf(outShape), value);
+    const outStrides = contiguousStrides(outShape);
+    this.copyInto(x, out.buffer, outStrides, pads.reduce((s, [before], i) => s + before * outStrides[i], 0));
+    return out;
+  }
+
+  /** Writes view `x` into `dst` at `offset`, with the destination's strides. */
+  private copyInto(x: View, dst: GPUBuffer, dstStrides: readonly number[], offset: number): void {
+    const { shape, strides: [src, dstS] } = coalesce(x.shape, [x.strides, dstStrides]);
+    dispatchCopy(this.runtime, shape, { buffer: gpu(x), strides: src, offset: x.offset }, { buffer: dst, strides: dstS, offset });
+  }
+}
+
+let shared: Promise<GpuRuntime> | undefined;
+let sharedRuntime: GpuRuntime | undefined;
+
+/** The process-wide GPU runtime (opened on first use). */
+export function openSharedRuntime(): Promise<GpuRuntime> {
+  shared ??= GpuRuntime.open().then((runtime) => (sharedRuntime = runtime));
+  return shared;
+}
+
+/** Closes the process-wide runtime, if one was opened (so Node can exit). */
+export function closeSharedRuntime(): void {
+  sharedRuntime?.close();
+  sharedRuntime = undefined;
+  shared = undefined;
+}
+
+export async function openWebGpuBackend(): Promise<WebGpuBackend> {
+  return new WebGpuBackend(await openSharedRuntime());
+}

@@ -1,0 +1,124 @@
+/**
+ * Data movement: strided copy (contiguous(), concat and pad write through destination strides), fill,
+ * gather (index_select) and its adjoint scatter-add (a gather over the index list: no float atomics).
+ */
+import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import { flatWorkgroupIndex, gridFor, linearBuiltins, linearWorkgroupSize, maxRank, stridedOffsetFn } from './common.ts';
+import { isContiguous } from '../engine/shape.ts';
+import { UniformLayout } from './uniforms.ts';
+
+const copyLayout = new UniformLayout('Params', [
+  ['n', 'u32'], ['rank', 'u32'], ['srcOffset', 'u32'], ['dstOffset', 'u32'],
+  ['shape', 'u32x', maxRank], ['srcStrides', 'u32x', maxRank], ['dstStrides', 'u32x', maxRank],
+]);
+
+export interface CopyConfig {
+  srcContiguous: boolean;
+  dstContiguous: boolean;
+}
+
+export const copyKernel = {
+  cacheKey: (c: CopyConfig) => `copy[${c.srcContiguous ? 'c' : 's'}${c.dstContiguous ? 'c' : 's'}]`,
+  wgsl: (c: CopyConfig) => `
+${copyLayout.wgsl()}
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+${c.srcContiguous ? '' : stridedOffsetFn('srcAt', 'p.shape', 'p.srcStrides', 'p.rank', 'p.srcOffset')}
+${c.dstContiguous ? '' : stridedOffsetFn('dstAt', 'p.shape', 'p.dstStrides', 'p.rank', 'p.dstOffset')}
+@compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let i = group * ${linearWorkgroupSize}u + lid;
+  if (i >= p.n) { return; }
+  dst[${c.dstContiguous ? 'p.dstOffset + i' : 'dstAt(i)'}] = src[${c.srcContiguous ? 'p.srcOffset + i' : 'srcAt(i)'}];
+}`,
+};
+
+export interface StridedRegion {
+  buffer: GPUBuffer;
+  strides: readonly number[];
+  offset: number;
+}
+
+/** Copies the elements of `src` (read at `shape`) into `dst` (written at `shape`). */
+export function dispatchCopy(runtime: GpuRuntime, shape: readonly number[], src: StridedRegion, dst: StridedRegion): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const config: CopyConfig = { srcContiguous: isContiguous(shape, src.strides), dstContiguous: isContiguous(shape, dst.strides) };
+  runtime.dispatch({ key: copyKernel.cacheKey(config), wgsl: () => copyKernel.wgsl(config) }, [src.buffer, dst.buffer],
+    gridFor(Math.ceil(n / linearWorkgroupSize)),
+    copyLayout.pack({ n, rank: shape.length, srcOffset: src.offset, dstOffset: dst.offset, shape, srcStrides: src.strides, dstStrides: dst.strides }));
+}
+
+const fillLayout = new UniformLayout('Params', [['n', 'u32'], ['value', 'f32']]);
+export const fillKernel = {
+  cacheKey: () => 'fill',
+  wgsl: () => `
+${fillLayout.wgsl()}
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<uniform> p: Params;
+@compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let i = group * ${linearWorkgroupSize}u + lid;
+  if (i < p.n) { dst[i] = p.value; }
+}`,
+};
+
+export function dispatchFill(runtime: GpuRuntime, dst: GPUBuffer, n: number, value: number): void {
+  if (n === 0) return;
+  runtime.dispatch({ key: fillKernel.cacheKey(), wgsl: fillKernel.wgsl }, [dst], gridFor(Math.ceil(n / linearWorkgroupSize)), fillLayout.pack({ n, value }));
+}
+
+const indexLayout = new UniformLayout('Params', [['n', 'u32'], ['outer', 'u32'], ['length', 'u32'], ['count', 'u32'], ['inner', 'u32']]);
+
+/** out[o, k, j] = x[o, indices[k], j] for contiguous x viewed as [outer, length, inner]. */
+export const gatherKernel = {
+  cacheKey: () => 'gather',
+  wgsl: () => `
+${indexLayout.wgsl()}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> indices: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+@compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let i = group * ${linearWorkgroupSize}u + lid;
+  if (i >= p.n) { return; }
+  let j = i % p.inner;
+  let k = (i / p.inner) % p.count;
+  let o = i / (p.inner * p.count);
+  let row = min(u32(indices[k]), p.length - 1u);
+  out[i] = x[(o * p.length + row) * p.inner + j];
+}`,
+};
+
+/** out[o, l, j] = Σ_{k : indices[k] = l} source[o, k, j]. */
+export const scatterAddKernel = {
+  cacheKey: () => 'scatter-add',
+  wgsl: () => `
+${indexLayout.wgsl()}
+@group(0) @binding(0) var<storage, read> source: array<f32>;
+@group(0) @binding(1) var<storage, read> indices: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+@compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let i = group * ${linearWorkgroupSize}u + lid;
+  if (i >= p.n) { return; }
+  let j = i % p.inner;
+  let l = (i / p.inner) % p.length;
+  let o = i / (p.inner * p.length);
+  var sum = 0.0;
+  for (var k = 0u; k < p.count; k++) {
+    if (u32(indices[k]) == l) { sum += source[(o * p.count + k) * p.inner + j]; }
+  }
+  out[i] = sum;
+}`,
+};
+
+export function dispatchIndexed(runtime: GpuRuntime, kernel: typeof gatherKernel, buffers: [GPUBuffer, GPUBuffer, GPUBuffer],
+  dims: { outer: number; length: number; count: number; inner: number }, n: number): void {
+  if (n === 0) return;
+  runtime.dispatch({ key: kernel.cacheKey(), wgsl: kernel.wgsl }, buffers, gridFor(Math.ceil(n / linearWorkgroupSize)), indexLayout.pack({ n, ...dims }));
+}
+

@@ -1,0 +1,121 @@
+/**
+ * Elementwise kernels: unary, binary and `where`, over strided (broadcast) inputs. Inputs that are
+ * contiguous at the output's shape are read directly (their flag is part of the cache key); others go
+ * through the strided offset function. Shapes and strides travel in uniforms.
+ */
+import type { BinaryOp, UnaryOp } from '../engine/backend/backend.ts';
+import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import { flatWorkgroupIndex, gridFor, isNanFn, linearBuiltins, linearWorkgroupSize, maxRank, nanConst, stridedOffsetFn } from './common.ts';
+import { isContiguous } from '../engine/shape.ts';
+import { UniformLayout } from './uniforms.ts';
+
+export type ElementwiseKind = { kind: 'unary'; op: UnaryOp } | { kind: 'binary'; op: BinaryOp } | { kind: 'where' };
+
+export interface ElementwiseConfig {
+  readonly op: ElementwiseKind;
+  /** Per input: true when it is read at offset + i (contiguous at the output shape). */
+  readonly contiguous: readonly boolean[];
+}
+
+export interface StridedInput {
+  buffer: GPUBuffer;
+  strides: readonly number[];
+  offset: number;
+}
+
+const names = ['a', 'b', 'c'];
+
+const layout = new UniformLayout('Params', [
+  ['n', 'u32'], ['rank', 'u32'], ['offset0', 'u32'], ['offset1', 'u32'], ['offset2', 'u32'],
+  ['shape', 'u32x', maxRank], ['strides0', 'u32x', maxRank], ['strides1', 'u32x', maxRank], ['strides2', 'u32x', maxRank],
+]);
+
+const unaryExpressions: Record<UnaryOp, string> = {
+  neg: '-x', exp: 'exp(x)', log: 'log(x)', sqrt: 'sqrt(x)', rsqrt: 'inverseSqrt(x)', abs: 'abs(x)',
+  relu: 'select(x, 0.0, x <= 0.0)', tanh: 'safeTanh(x)', sigmoid: '1.0 / (1.0 + exp(-x))', sign: 'sign(x)',
+  square: 'x * x', reciprocal: '1.0 / x', step: 'select(0.0, 1.0, x > 0.0)',
+  geluTanh: '0.5 * x * (1.0 + safeTanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))',
+  geluErf: '0.5 * x * (1.0 + erf(x * 0.7071067811865476))',
+  geluTanhGrad: 'geluTanhGrad(x)',
+  geluErfGrad: '0.5 * (1.0 + erf(x * 0.7071067811865476)) + x * exp(-0.5 * x * x) * 0.3989422804014327',
+};
+
+const binaryExpressions: Record<BinaryOp, string> = {
+  add: 'x + y', sub: 'x - y', mul: 'x * y', div: 'x / y', pow: 'powf(x, y)',
+  maximum: 'select(max(x, y), x + y, isNan(x) || isNan(y))', minimum: 'select(min(x, y), x + y, isNan(x) || isNan(y))',
+  lt: 'select(0.0, 1.0, x < y)', le: 'select(0.0, 1.0, x <= y)', gt: 'select(0.0, 1.0, x > y)',
+  ge: 'select(0.0, 1.0, x >= y)', eq: 'select(0.0, 1.0, x == y)', ne: 'select(0.0, 1.0, x != y)',
+};
+
+const mathHelpers = `
+${isNanFn}
+fn safeTanh(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
+fn erf(v: f32) -> f32 {
+  let a = abs(v);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let y = 1.0 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  return select(y, -y, v < 0.0);
+}
+fn geluTanhGrad(x: f32) -> f32 {
+  let t = safeTanh(0.7978845608028654 * (x + 0.044715 * x * x * x));
+  return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 0.134145 * x * x);
+}
+fn powf(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (x >= 0.0) { return pow(x, y); }
+  if (fract(y) != 0.0) { return ${nanConst}; }
+  let r = pow(-x, y);
+  return select(r, -r, (i32(y) & 1) == 1);
+}`;
+
+export function cacheKey(config: ElementwiseConfig): string {
+  const op = config.op.kind === 'where' ? 'where' : `${config.op.kind}:${config.op.op}`;
+  return `elementwise[${op}:${config.contiguous.map((c) => (c ? 'c' : 's')).join('')}]`;
+}
+
+function arity(op: ElementwiseKind): number {
+  return op.kind === 'unary' ? 1 : op.kind === 'binary' ? 2 : 3;
+}
+
+function expression(op: ElementwiseKind): string {
+  if (op.kind === 'unary') return unaryExpressions[op.op];
+  if (op.kind === 'binary') return binaryExpressions[op.op];
+  return 'select(y, z, x == 0.0)';
+}
+
+export function wgsl(config: ElementwiseConfig): string {
+  const inputs = arity(config.op);
+  const bindings = names.slice(0, inputs).map((n, i) => `@group(0) @binding(${i}) var<storage, read> ${n}: array<f32>;`);
+  const offsetFns = names.slice(0, inputs).map((_, i) => (config.contiguous[i] ? '' : stridedOffsetFn(`offset${i}`, 'p.shape', `p.strides${i}`, 'p.rank', `p.offset${i}`)));
+  const reads = names.slice(0, inputs).map((n, i) => `let ${['x', 'y', 'z'][i]} = ${n}[${config.contiguous[i] ? `p.offset${i} + i` : `offset${i}(i)`}];`);
+  return `
+${layout.wgsl()}
+${bindings.join('\n')}
+@group(0) @binding(${inputs}) var<storage, read_write> out: array<f32>;
+@group(0) @binding(${inputs + 1}) var<uniform> p: Params;
+${mathHelpers}
+${offsetFns.join('\n')}
+@compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let i = group * ${linearWorkgroupSize}u + lid;
+  if (i >= p.n) { return; }
+  ${reads.join('\n  ')}
+  out[i] = ${expression(config.op)};
+}`;
+}
+
+/** Records the kernel: `inputs` are read at `shape` through their strides; `out` gets the result. */
+export function dispatch(runtime: GpuRuntime, op: ElementwiseKind, shape: readonly number[], inputs: readonly StridedInput[], out: GPUBuffer): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const contiguous = inputs.map((input) => isContiguous(shape, input.strides));
+  const config: ElementwiseConfig = { op, contiguous };
+  const uniforms = layout.pack({
+    n, rank: shape.length, shape,
+    offset0: inputs[0]?.offset ?? 0, offset1: inputs[1]?.offset ?? 0, offset2: inputs[2]?.offset ?? 0,
+    strides0: inputs[0]?.strides ?? [], strides1: inputs[1]?.strides ?? [], strides2: inputs[2]?.strides ?? [],
+  });
+  runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [...inputs.map((x) => x.buffer), out],
+    gridFor(Math.ceil(n / linearWorkgroupSize)), uniforms);
+}
+

@@ -1,0 +1,181 @@
+/**
+ * Batched matmul C[b] = op(A[b]) · op(B[b]) over strided operands: element (i, k) of op(A[b]) lives at
+ * aOffset + batchOffset(b) + i·aRow + k·aCol (transposes and batch broadcasting are only strides), so no
+ * operand is ever copied. Two designs, chosen per shape by `chooseMatmul`:
+ *  - `tiled`: workgroup tiles of A and B staged in workgroup memory, each thread a WM×WN register block;
+ *  - `register`: no workgroup memory, each thread reads its A rows / B columns directly (a win where
+ *    "global" memory is cached, e.g. on CPU-backed adapters) into a WM×WN register block.
+ * Bounds checks are compiled in only when the shape does not fit the tile (`fits` in the key).
+ */
+import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import { maxRank, stridedOffsetFn } from './common.ts';
+import { UniformLayout } from './uniforms.ts';
+
+export interface MatmulConfig {
+  design: 'tiled' | 'register';
+  /** threads per workgroup along N (x) and M (y) */
+  threadsX: number;
+  threadsY: number;
+  /** outputs per thread along M and N */
+  perThreadM: number;
+  perThreadN: number;
+  /** K step of the tiled design */
+  tileK: number;
+  /** the shape is a multiple of the tile in M, N and K: no bounds checks */
+  fits: boolean;
+}
+
+const layout = new UniformLayout('Params', [
+  ['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['batchRank', 'u32'],
+  ['aOffset', 'u32'], ['aRow', 'u32'], ['aCol', 'u32'], ['bOffset', 'u32'], ['bRow', 'u32'], ['bCol', 'u32'],
+  ['batchShape', 'u32x', maxRank], ['aBatchStrides', 'u32x', maxRank], ['bBatchStrides', 'u32x', maxRank],
+]);
+
+export function cacheKey(c: MatmulConfig): string {
+  return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}]`;
+}
+
+export function tileOf(c: MatmulConfig): { tileM: number; tileN: number } {
+  return { tileM: c.threadsY * c.perThreadM, tileN: c.threadsX * c.perThreadN };
+}
+
+const header = () => `
+${layout.wgsl()}
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+${stridedOffsetFn('aBatchOffset', 'p.batchShape', 'p.aBatchStrides', 'p.batchRank', 'p.aOffset')}
+${stridedOffsetFn('bBatchOffset', 'p.batchShape', 'p.bBatchStrides', 'p.batchRank', 'p.bOffset')}`;
+
+function unrolled(count: number, body: (i: number) => string): string {
+  return Array.from({ length: count }, (_, i) => body(i)).join('\n    ');
+}
+
+function writeBack(c: MatmulConfig): string {
+  const stores: string[] = [];
+  for (let i = 0; i < c.perThreadM; i++) {
+    for (let j = 0; j < c.perThreadN; j++) {
+      const store = `C[cBase + (row0 + ${i}u) * p.N + col0 + ${j}u] = acc${i}_${j};`;
+      stores.push(c.fits ? store : `if (row0 + ${i}u < p.M && col0 + ${j}u < p.N) { ${store} }`);
+    }
+  }
+  return stores.join('\n  ');
+}
+
+const accumulators = (c: MatmulConfig) =>
+  unrolled(c.perThreadM, (i) => unrolled(c.perThreadN, (j) => `var acc${i}_${j} = 0.0;`));
+
+const fma = (c: MatmulConfig) =>
+  unrolled(c.perThreadM, (i) => unrolled(c.perThreadN, (j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`));
+
+function registerKernel(c: MatmulConfig): string {
+  const loadA = (i: number) => c.fits
+    ? `let a${i} = A[aBase + (row0 + ${i}u) * p.aRow + k * p.aCol];`
+    : `var a${i} = 0.0; if (row0 + ${i}u < p.M) { a${i} = A[aBase + (row0 + ${i}u) * p.aRow + k * p.aCol]; }`;
+  const loadB = (j: number) => c.fits
+    ? `let b${j} = B[bBase + k * p.bRow + (col0 + ${j}u) * p.bCol];`
+    : `var b${j} = 0.0; if (col0 + ${j}u < p.N) { b${j} = B[bBase + k * p.bRow + (col0 + ${j}u) * p.bCol]; }`;
+  return `${header()}
+@compute @workgroup_size(${c.threadsX}, ${c.threadsY}) fn main(@builtin(global_invocation_id) g: vec3u) {
+  let row0 = g.y * ${c.perThreadM}u;
+  let col0 = g.x * ${c.perThreadN}u;
+  if (row0 >= p.M || col0 >= p.N) { return; }
+  let aBase = aBatchOffset(g.z);
+  let bBase = bBatchOffset(g.z);
+  let cBase = g.z * p.M * p.N;
+  ${accumulators(c)}
+  for (var k = 0u; k < p.K; k++) {
+    ${unrolled(c.perThreadM, loadA)}
+    ${unrolled(c.perThreadN, loadB)}
+    ${fma(c)}
+  }
+  ${writeBack(c)}
+}`;
+}
+
+function tiledKernel(c: MatmulConfig): string {
+  const { tileM, tileN } = tileOf(c);
+  const threads = c.threadsX * c.threadsY;
+  const guardA = c.fits ? '' : 'if (gm < p.M && gk < p.K) ';
+  const guardB = c.fits ? '' : 'if (gk < p.K && gn < p.N) ';
+  return `${header()}
+var<workgroup> As: array<f32, ${c.tileK * tileM}>;
+var<workgroup> Bs: array<f32, ${c.tileK * tileN}>;
+@compute @workgroup_size(${c.threadsX}, ${c.threadsY}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) local: vec3u,
+    @builtin(local_invocation_index) lid: u32) {
+  let tileRow = wid.y * ${tileM}u;
+  let tileCol = wid.x * ${tileN}u;
+  let row0 = tileRow + local.y * ${c.perThreadM}u;
+  let col0 = tileCol + local.x * ${c.perThreadN}u;
+  let aBase = aBatchOffset(wid.z);
+  let bBase = bBatchOffset(wid.z);
+  let cBase = wid.z * p.M * p.N;
+  ${accumulators(c)}
+  for (var k0 = 0u; k0 < p.K; k0 += ${c.tileK}u) {
+    for (var e = lid; e < ${tileM * c.tileK}u; e += ${threads}u) {
+      let m = e / ${c.tileK}u; let kk = e % ${c.tileK}u;
+      let gm = tileRow + m; let gk = k0 + kk;
+      var v = 0.0;
+      ${guardA}{ v = A[aBase + gm * p.aRow + gk * p.aCol]; }
+      As[kk * ${tileM}u + m] = v;
+    }
+    for (var e = lid; e < ${tileN * c.tileK}u; e += ${threads}u) {
+      let kk = e / ${tileN}u; let n = e % ${tileN}u;
+      let gk = k0 + kk; let gn = tileCol + n;
+      var v = 0.0;
+      ${guardB}{ v = B[bBase + gk * p.bRow + gn * p.bCol]; }
+      Bs[kk * ${tileN}u + n] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${c.tileK}u; kk++) {
+      ${unrolled(c.perThreadM, (i) => `let a${i} = As[kk * ${tileM}u + local.y * ${c.perThreadM}u + ${i}u];`)}
+      ${unrolled(c.perThreadN, (j) => `let b${j} = Bs[kk * ${tileN}u + local.x * ${c.perThreadN}u + ${j}u];`)}
+      ${fma(c)}
+    }
+    workgroupBarrier();
+  }
+  ${writeBack(c)}
+}`;
+}
+
+export function wgsl(c: MatmulConfig): string {
+  return c.design === 'tiled' ? tiledKernel(c) : registerKernel(c);
+}
+
+export interface MatmulProblem {
+  M: number;
+  N: number;
+  K: number;
+  batchShape: number[];
+  aBatchStrides: number[];
+  bBatchStrides: number[];
+  aOffset: number;
+  aRow: number;
+  aCol: number;
+  bOffset: number;
+  bRow: number;
+  bCol: number;
+}
+
+/** The shape heuristic. Overridable with MANGO_MATMUL=tiled|register for benchmarks. */
+export function chooseMatmul(problem: MatmulProblem): MatmulConfig {
+  const forced = process.env.MANGO_MATMUL;
+  const { M, N, K } = problem;
+  const design = forced === 'tiled' || forced === 'register' ? forced : 'register';
+  const base = design === 'tiled'
+    ? { design, threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 } as const
+    : { design, threadsX: 8, threadsY: 8, perThreadM: 4, perThreadN: 4, tileK: 1 } as const;
+  const { tileM, tileN } = tileOf({ ...base, fits: false });
+  const fits = M % tileM === 0 && N % tileN === 0 && (design === 'register' || K % base.tileK === 0);
+  return { ...base, fits };
+}
+
+export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, config = chooseMatmul(problem)): void {
+  const batches = problem.batchShape.reduce((x, y) => x * y, 1);
+  if (problem.M === 0 || problem.N === 0 || batches === 0) return;
+  const { tileM, tileN } = tileOf(config);
+  const uniforms = layout.pack({ ...problem, batchRank: problem.batchShape.length });
+  runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [a, b, c],
+    [Math.ceil(problem.N / tileN), Math.ceil(problem.M / tileM), batches], uniforms);
+}

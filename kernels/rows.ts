@@ -1,0 +1,122 @@
+/**
+ * Row kernels over contiguous [rows, width] data, one workgroup per row with shared-memory reductions:
+ * softmax / log-softmax, layer norm forward and backward (dx), cross-entropy with label smoothing, and
+ * the column sums layer norm's dgamma/dbeta need.
+ */
+import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import { flatWorkgroupIndex, gridFor, linearBuiltins } from './common.ts';
+import { UniformLayout } from './uniforms.ts';
+
+const workgroupSize = 64;
+const layout = new UniformLayout('Params', [['rows', 'u32'], ['width', 'u32'], ['eps', 'f32'], ['smoothing', 'f32']]);
+
+/** Shared-memory tree reduction helpers over `workgroupSize` lanes. */
+const reductions = `
+var<workgroup> lanes: array<f32, ${workgroupSize}>;
+fn reduceSum(v: f32, lid: u32) -> f32 {
+  workgroupBarrier();
+  lanes[lid] = v;
+  workgroupBarrier();
+  for (var s = ${workgroupSize / 2}u; s > 0u; s = s / 2u) {
+    if (lid < s) { lanes[lid] += lanes[lid + s]; }
+    workgroupBarrier();
+  }
+  return lanes[0];
+}
+fn reduceMax(v: f32, lid: u32) -> f32 {
+  workgroupBarrier();
+  lanes[lid] = v;
+  workgroupBarrier();
+  for (var s = ${workgroupSize / 2}u; s > 0u; s = s / 2u) {
+    if (lid < s) { lanes[lid] = max(lanes[lid], lanes[lid + s]); }
+    workgroupBarrier();
+  }
+  return lanes[0];
+}`;
+
+const header = (bindings: string[]) => `
+${layout.wgsl()}
+${bindings.map((b, i) => `@group(0) @binding(${i}) ${b}`).join('\n')}
+@group(0) @binding(${bindings.length}) var<uniform> p: Params;
+${reductions}`;
+
+const rowLoop = (body: string) => `for (var j = lid; j < p.width; j += ${workgroupSize}u) { ${body} }`;
+
+export type RowKernel = 'softmax' | 'logSoftmax' | 'layerNorm' | 'layerNormBackward' | 'crossEntropy' | 'columnSums';
+
+export function wgsl(kernel: RowKernel): string {
+  const main = `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {\n  ${flatWorkgroupIndex}\n  let row = group;\n  if (row >= p.rows) { return; }\n  let base = row * p.width;`;
+  switch (kernel) {
+    case 'softmax':
+    case 'logSoftmax':
+      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read_write> y: array<f32>;'])}
+${main}
+  var m = -3.4028234663852886e38;
+  ${rowLoop('m = max(m, x[base + j]);')}
+  m = reduceMax(m, lid);
+  var s = 0.0;
+  ${rowLoop('s += exp(x[base + j] - m);')}
+  s = reduceSum(s, lid);
+  ${kernel === 'softmax' ? rowLoop('y[base + j] = exp(x[base + j] - m) / s;') : 'let lse = m + log(s);\n  ' + rowLoop('y[base + j] = x[base + j] - lse;')}
+}`;
+    case 'layerNorm':
+      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;', 'var<storage, read> beta: array<f32>;',
+        'var<storage, read_write> y: array<f32>;', 'var<storage, read_write> meanOut: array<f32>;', 'var<storage, read_write> rstdOut: array<f32>;'])}
+${main}
+  var s = 0.0;
+  ${rowLoop('s += x[base + j];')}
+  let mean = reduceSum(s, lid) / f32(p.width);
+  var q = 0.0;
+  ${rowLoop('let d = x[base + j] - mean; q += d * d;')}
+  let rstd = inverseSqrt(reduceSum(q, lid) / f32(p.width) + p.eps);
+  ${rowLoop('y[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j];')}
+  if (lid == 0u) { meanOut[row] = mean; rstdOut[row] = rstd; }
+}`;
+    case 'layerNormBackward':
+      return `${header(['var<storage, read> dy: array<f32>;', 'var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;',
+        'var<storage, read> meanIn: array<f32>;', 'var<storage, read> rstdIn: array<f32>;', 'var<storage, read_write> dx: array<f32>;',
+        'var<storage, read_write> xhatDy: array<f32>;'])}
+${main}
+  let mean = meanIn[row]; let rstd = rstdIn[row];
+  var sg = 0.0; var sgx = 0.0;
+  ${rowLoop('let xhat = (x[base + j] - mean) * rstd; let g = dy[base + j] * gamma[j]; sg += g; sgx += g * xhat; xhatDy[base + j] = xhat * dy[base + j];')}
+  sg = reduceSum(sg, lid) / f32(p.width);
+  sgx = reduceSum(sgx, lid) / f32(p.width);
+  ${rowLoop('let xhat = (x[base + j] - mean) * rstd; dx[base + j] = rstd * (dy[base + j] * gamma[j] - sg - xhat * sgx);')}
+}`;
+    case 'crossEntropy':
+      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read> labels: array<f32>;', 'var<storage, read_write> loss: array<f32>;'])}
+${main}
+  var m = -3.4028234663852886e38; var sx = 0.0;
+  ${rowLoop('m = max(m, x[base + j]); sx += x[base + j];')}
+  m = reduceMax(m, lid);
+  sx = reduceSum(sx, lid);
+  var s = 0.0;
+  ${rowLoop('s += exp(x[base + j] - m);')}
+  s = reduceSum(s, lid);
+  if (lid == 0u) {
+    let label = u32(labels[row]);
+    loss[row] = m + log(s) - (1.0 - p.smoothing) * x[base + min(label, p.width - 1u)] - p.smoothing / f32(p.width) * sx;
+  }
+}`;
+    case 'columnSums':
+      // One invocation per column; rows are p.rows. Used for dgamma and dbeta.
+      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read_write> y: array<f32>;'])}
+@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let column = group * ${workgroupSize}u + lid;
+  if (column >= p.width) { return; }
+  var s = 0.0;
+  for (var r = 0u; r < p.rows; r++) { s += x[r * p.width + column]; }
+  y[column] = s;
+}`;
+  }
+}
+
+export function dispatch(runtime: GpuRuntime, kernel: RowKernel, buffers: readonly GPUBuffer[], rows: number, width: number,
+  params: { eps?: number; smoothing?: number } = {}): void {
+  if (rows === 0 || width === 0) return;
+  const groups = kernel === 'columnSums' ? Math.ceil(width / workgroupSize) : rows;
+  runtime.dispatch({ key: `rows[${kernel}]`, wgsl: () => wgsl(kernel) }, buffers, gridFor(groups),
+    layout.pack({ rows, width, eps: params.eps ?? 0, smoothing: params.smoothing ?? 0 }));
+}

@@ -1,0 +1,72 @@
+/**
+ * WebGPU kernels on the shapes that break tiling and reductions: 1, primes, non-multiples of the tile,
+ * long K, batch broadcast, long reduction runs (split variant), wide rows, 2-D dispatch grids.
+ */
+import { test } from 'uvu';
+import * as E from '../../engine/index.ts';
+import { close } from '../helpers/check-op.ts';
+import { poisonedGpuBackend } from '../helpers/gpu.ts';
+
+const gpu = await poisonedGpuBackend();
+const gpuTest = gpu ? test : test.skip;
+const cpu = E.cpuBackend();
+
+function randomValues(n: number, seed: number): Float32Array {
+  const r = new E.Random(seed);
+  return Float32Array.from({ length: n }, () => r.uniform() * 2 - 1);
+}
+
+/** Builds inputs on both backends, applies `f`, compares forward (and gradients when `grad`). */
+async function same(shapes: number[][], f: (...xs: E.Tensor[]) => E.Tensor, options: { grad?: boolean; tolerance?: number } = {}) {
+  const values = shapes.map((s, i) => randomValues(E.sizeOf(s), 100 + i));
+  const results = [];
+  for (const backend of [cpu, gpu!]) {
+    const inputs = values.map((v, i) => E.fromArray(v, shapes[i], backend).requireGrad(options.grad ?? false));
+    const out = E.withBackend(backend, () => E.tidy(() => f(...inputs)));
+    if (options.grad) E.withBackend(backend, () => out.sum().backward());
+    results.push({ out: await out.data(), grads: await Promise.all(inputs.map((x) => x.grad?.data())) });
+    out.dispose();
+    inputs.forEach((x) => { x.grad?.dispose(); x.dispose(); });
+  }
+  const tolerance = options.tolerance ?? 1e-4;
+  close(results[1].out, results[0].out, tolerance, 'forward');
+  results[0].grads.forEach((g, i) => { if (g) close(results[1].grads[i]!, g, tolerance, `grad ${i}`); });
+}
+
+gpuTest('matmul: 1, primes, non-multiples of the tile, both transposes', async () => {
+  for (const [m, k, n] of [[1, 1, 1], [1, 67, 1], [7, 13, 31], [64, 64, 64], [65, 63, 129], [127, 5, 3], [2, 301, 97]]) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      await same([ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]], (a, b) => a.matmul(b, { transposeA: ta, transposeB: tb }));
+    }
+  }
+});
+
+gpuTest('matmul: long K and batch broadcast (weights shared across a batch), with gradients', async () => {
+  await same([[3, 4096], [4096, 5]], (a, b) => a.matmul(b), { tolerance: 2e-4 });
+  await same([[4, 17, 64], [64, 96]], (a, b) => a.matmul(b), { grad: true });
+  await same([[2, 1, 9, 33], [3, 33, 10]], (a, b) => a.matmul(b), { grad: true });
+});
+
+gpuTest('reductions: long runs (split), many short runs, strided axes, argmax', async () => {
+  await same([[100000]], (x) => x.sum(), { tolerance: 1e-3 });
+  await same([[3, 50000]], (x) => x.max(1));
+  await same([[50000, 3]], (x) => x.sum(0), { tolerance: 1e-3 });
+  await same([[33, 7, 129]], (x) => x.sum([0, 2]), { grad: true, tolerance: 2e-4 });
+  await same([[4099, 5]], (x) => x.argmax(1));
+  await same([[5, 20000]], (x) => x.argmax(1));
+});
+
+gpuTest('row kernels on wide rows: softmax 197/1000, layer norm 384, cross-entropy 1000 classes', async () => {
+  await same([[6, 197]], (x) => x.softmax(-1), { grad: true });
+  await same([[3, 1000]], (x) => x.logSoftmax(-1), { grad: true });
+  await same([[2, 17, 384], [384], [384]], (x, g, b) => E.layerNorm(x, g, b), { grad: true, tolerance: 3e-4 });
+  const labels = E.fromArray(Float32Array.from([3, 999, 0, 512]), [4]);
+  await same([[4, 1000]], (x) => E.crossEntropy(x, E.fromArray(labels.dataSync(), [4], x.backend), { labelSmoothing: 0.1 }), { grad: true });
+});
+
+gpuTest('elementwise over more than 65535 workgroups (2-D grid) and rank-6 broadcasting', async () => {
+  await same([[17_000_000]], (x) => x.mul(2).add(1));
+  await same([[2, 3, 1, 5, 1, 7], [3, 4, 5, 6, 1]], (a, b) => a.mul(b).exp(), { grad: true });
+});
+
+test.run();
