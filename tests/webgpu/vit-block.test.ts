@@ -30,7 +30,7 @@ function block(x: E.Tensor, p: Record<string, E.Tensor>): E.Tensor {
 }
 
 gpuTest('ViT block forward+backward on the GPU: no readbacks inside, matches the CPU', async () => {
-  const results = [];
+  const results: { loss: Float32Array; grads: Float32Array[] }[] = [];
   for (const backend of [E.cpuBackend(), gpu!]) {
     const random = new E.Random(9);
     const params = Object.fromEntries(Object.entries(shapes).map(([name, s]) =>
