@@ -19,7 +19,7 @@ function randomValues(n: number, seed: number): Float32Array {
 /** Builds inputs on both backends, applies `f`, compares forward (and gradients when `grad`). */
 async function same(shapes: number[][], f: (...xs: E.Tensor[]) => E.Tensor, options: { grad?: boolean; tolerance?: number } = {}) {
   const values = shapes.map((s, i) => randomValues(E.sizeOf(s), 100 + i));
-  const results = [];
+  const results: { out: Float32Array; grads: (Float32Array | undefined)[] }[] = [];
   for (const backend of [cpu, gpu!]) {
     const inputs = values.map((v, i) => E.fromArray(v, shapes[i], backend).requireGrad(options.grad ?? false));
     const out = E.withBackend(backend, () => E.tidy(() => f(...inputs)));
