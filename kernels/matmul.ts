@@ -23,6 +23,8 @@ export interface MatmulConfig {
   tileK: number;
   /** the shape is a multiple of the tile in M, N and K: no bounds checks */
   fits: boolean;
+  /** register design: thread x owns columns x, x+threadsX, ... of its tile (adjacent lanes read adjacent columns) */
+  interleaved?: boolean;
 }
 
 const layout = new UniformLayout('Params', [
@@ -32,7 +34,7 @@ const layout = new UniformLayout('Params', [
 ]);
 
 export function cacheKey(c: MatmulConfig): string {
-  return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}]`;
+  return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}${c.interleaved ? ':il' : ''}]`;
 }
 
 export function tileOf(c: MatmulConfig): { tileM: number; tileN: number } {
@@ -52,12 +54,17 @@ function unrolled(count: number, body: (i: number) => string): string {
   return Array.from({ length: count }, (_, i) => body(i)).join('\n    ');
 }
 
+/** Column of a thread's j-th output: blocked (col0 + j) or interleaved (col0 + j·threadsX). */
+function column(c: MatmulConfig, j: number): string {
+  return c.interleaved ? `(col0 + ${j * c.threadsX}u)` : `(col0 + ${j}u)`;
+}
+
 function writeBack(c: MatmulConfig): string {
   const stores: string[] = [];
   for (let i = 0; i < c.perThreadM; i++) {
     for (let j = 0; j < c.perThreadN; j++) {
-      const store = `C[cBase + (row0 + ${i}u) * p.N + col0 + ${j}u] = acc${i}_${j};`;
-      stores.push(c.fits ? store : `if (row0 + ${i}u < p.M && col0 + ${j}u < p.N) { ${store} }`);
+      const store = `C[cBase + (row0 + ${i}u) * p.N + ${column(c, j)}] = acc${i}_${j};`;
+      stores.push(c.fits ? store : `if (row0 + ${i}u < p.M && ${column(c, j)} < p.N) { ${store} }`);
     }
   }
   return stores.join('\n  ');
@@ -74,12 +81,12 @@ function registerKernel(c: MatmulConfig): string {
     ? `let a${i} = A[aBase + (row0 + ${i}u) * p.aRow + k * p.aCol];`
     : `var a${i} = 0.0; if (row0 + ${i}u < p.M) { a${i} = A[aBase + (row0 + ${i}u) * p.aRow + k * p.aCol]; }`;
   const loadB = (j: number) => c.fits
-    ? `let b${j} = B[bBase + k * p.bRow + (col0 + ${j}u) * p.bCol];`
-    : `var b${j} = 0.0; if (col0 + ${j}u < p.N) { b${j} = B[bBase + k * p.bRow + (col0 + ${j}u) * p.bCol]; }`;
+    ? `let b${j} = B[bBase + k * p.bRow + ${column(c, j)} * p.bCol];`
+    : `var b${j} = 0.0; if (${column(c, j)} < p.N) { b${j} = B[bBase + k * p.bRow + ${column(c, j)} * p.bCol]; }`;
   return `${header()}
 @compute @workgroup_size(${c.threadsX}, ${c.threadsY}) fn main(@builtin(global_invocation_id) g: vec3u) {
   let row0 = g.y * ${c.perThreadM}u;
-  let col0 = g.x * ${c.perThreadN}u;
+  let col0 = ${c.interleaved ? `(g.x / ${c.threadsX}u) * ${c.threadsX * c.perThreadN}u + g.x % ${c.threadsX}u` : `g.x * ${c.perThreadN}u`};
   if (row0 >= p.M || col0 >= p.N) { return; }
   let aBase = aBatchOffset(g.z);
   let bBase = bBatchOffset(g.z);
@@ -158,20 +165,32 @@ export interface MatmulProblem {
   bCol: number;
 }
 
-/** The shape heuristic. Overridable with MANGO_MATMUL=tiled|register for benchmarks. */
-export function chooseMatmul(problem: MatmulProblem): MatmulConfig {
-  const forced = process.env.MANGO_MATMUL;
+/**
+ * The shape heuristic (measured on lavapipe, see bench/NOTES.md): on software adapters big register
+ * blocks (8×16 per thread, 16 threads) for large outputs and 4×4 blocks for small ones; on real GPUs the
+ * tiled design. MANGO_MATMUL=tiled|register forces a design.
+ */
+export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): MatmulConfig {
   const { M, N, K } = problem;
-  const design = forced === 'tiled' || forced === 'register' ? forced : 'register';
-  const base = design === 'tiled'
-    ? { design, threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 } as const
-    : { design, threadsX: 8, threadsY: 8, perThreadM: 4, perThreadN: 4, tileK: 1 } as const;
+  const forced = process.env.MANGO_MATMUL;
+  // On a CPU-backed adapter "global" loads hit CPU caches and barriers are costly: register blocking wins.
+  const design = forced === 'tiled' || forced === 'register' ? forced : softwareAdapter ? 'register' : 'tiled';
+  let base: Omit<MatmulConfig, 'fits'>;
+  if (design === 'tiled') {
+    base = { design, threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 };
+  } else if (M * N >= 4096 && M >= 8 && N >= 16) {
+    const threadsX = Math.min(16, 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(N / 16)))));
+    base = { design, threadsX, threadsY: 16 / threadsX, perThreadM: 8, perThreadN: 16, tileK: 1 };
+  } else {
+    base = { design, threadsX: 4, threadsY: 4, perThreadM: 4, perThreadN: 4, tileK: 1 };
+  }
   const { tileM, tileN } = tileOf({ ...base, fits: false });
   const fits = M % tileM === 0 && N % tileN === 0 && (design === 'register' || K % base.tileK === 0);
   return { ...base, fits };
 }
 
-export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, config = chooseMatmul(problem)): void {
+export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer,
+  config = chooseMatmul(problem, runtime.dawn.adapter.isSoftware)): void {
   const batches = problem.batchShape.reduce((x, y) => x * y, 1);
   if (problem.M === 0 || problem.N === 0 || batches === 0) return;
   const { tileM, tileN } = tileOf(config);

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench:kernels`: our kernels vs tfjs-backend-webgpu 4.22 on the same Dawn device, in one
+ * process: matmul (square and ViT-shaped), attention (scores → softmax → values), mode-n product.
+ * Reports GFLOP/s and the ratio ours / tfjs; writes bench/results/kernels.{json,md}.
+ */
+import * as E from '../engine/index.ts';
+import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { measure } from './lib/measure.ts';
+import { report, type Row } from './lib/report.ts';
+import { tfjsOnDevice, type TfTensor } from './lib/tfjs-on-dawn.ts';
+
+const quick = process.argv.includes('--quick');
+const gpu = await openWebGpuBackend();
+const runtime = gpu.runtime;
+const tf = await tfjsOnDevice(runtime);
+const device = `${runtime.dawn.adapter.description} (${runtime.dawn.adapter.vendor}/${runtime.dawn.adapter.architecture})`;
+
+const ours = (build: () => E.Tensor) => async (reps: number) => {
+  for (let r = 0; r < reps; r++) E.withBackend(gpu, () => E.tidy(() => { build(); }));
+  await runtime.sync();
+};
+const theirs = (build: () => TfTensor) => async (reps: number) => {
+  let last: TfTensor | undefined;
+  for (let r = 0; r < reps; r++) {
+    last?.dispose();
+    last = tf.tidy(build);
+  }
+  const probe = tf.slice(last!, last!.shape.map(() => 0), last!.shape.map(() => 1));
+  await probe.data();
+  probe.dispose();
+  last!.dispose();
+};
+
+interface Case {
+  name: string;
+  flops: number;
+  reps: number;
+  ours: () => E.Tensor;
+  tfjs: () => TfTensor;
+}
+
+const randn = (shape: number[]) => ({ ours: E.randn(shape, { backend: gpu }).keep(), tfjs: tf.randomNormal(shape) });
+
+function matmulCase(name: string, m: number, k: number, n: number): Case {
+  const a = randn([m, k]), b = randn([k, n]);
+  const flops = 2 * m * n * k;
+  return { name, flops, reps: Math.max(1, Math.round(2e8 / flops)), ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
+}
+
+function attentionCase(batchHeads: number, tokens: number, headDim: number): Case {
+  const q = randn([batchHeads, tokens, headDim]), k = randn([batchHeads, tokens, headDim]), v = randn([batchHeads, tokens, headDim]);
+  const scale = 1 / Math.sqrt(headDim);
+  const flops = 4 * batchHeads * tokens * tokens * headDim;
+  return {
+    name: `attention B·H=${batchHeads} T=${tokens} d=${headDim}`, flops, reps: Math.max(1, Math.round(1e8 / flops)),
+    ours: () => q.ours.matmul(k.ours, { transposeB: true }).mul(scale).softmax(-1).matmul(v.ours),
+    tfjs: () => tf.matMul(tf.softmax(tf.mul(tf.matMul(q.tfjs, k.tfjs, false, true), tf.scalar(scale))), v.tfjs),
+  };
+}
+
+function modeProductCase(p: number, i: number, q: number, j: number): Case {
+  const x = randn([p, i, q]), u = randn([j, i]);
+  const flops = 2 * p * q * i * j;
+  return {
+    name: `mode-2 product [${p},${i},${q}] ×₂ [${j},${i}]`, flops, reps: Math.max(1, Math.round(1e8 / flops)),
+    ours: () => E.modeProduct(x.ours, u.ours, 1),
+    // The same contraction as tfjs users write it: move the mode last, one GEMM, move it back.
+    tfjs: () => tf.transpose(tf.reshape(tf.matMul(tf.reshape(tf.transpose(x.tfjs, [0, 2, 1]), [p * q, i]), u.tfjs, false, true), [p, q, j]), [0, 2, 1]),
+  };
+}
+
+const cases: Case[] = [
+  matmulCase('matmul 256²', 256, 256, 256),
+  matmulCase('matmul 512²', 512, 512, 512),
+  matmulCase('matmul 1024²', 1024, 1024, 1024),
+  ...(quick ? [] : [matmulCase('matmul 2048²', 2048, 2048, 2048)]),
+  matmulCase('matmul ViT fc1 [128·17,64]×[64,256]', 2176, 64, 256),
+  matmulCase('matmul ViT fc2 [128·17,256]×[256,64]', 2176, 256, 64),
+  matmulCase('matmul ViT qkv [128·17,128]×[128,384]', 2176, 128, 384),
+  attentionCase(256, 17, 32),
+  attentionCase(64, 65, 32),
+  modeProductCase(64, 48, 96, 128),
+];
+
+const rows: Row[] = [];
+for (const c of cases) {
+  const seconds = await measure(c.name, [{ name: 'ours', run: ours(c.ours) }, { name: 'tfjs', run: theirs(c.tfjs) }], c.reps,
+    quick ? { minSamples: 2, maxTime: 1 } : { minSamples: 4, maxTime: 3 });
+  const oursG = c.flops / seconds.get('ours')! / 1e9;
+  const tfjsG = c.flops / seconds.get('tfjs')! / 1e9;
+  rows.push({ kernel: c.name, 'ours GFLOP/s': oursG, 'tfjs GFLOP/s': tfjsG, 'ours/tfjs': oursG / tfjsG, 'goal ≥2×': oursG / tfjsG >= 2 ? 'met' : 'not met' });
+}
+report('kernels', 'Kernels: ours vs tfjs-backend-webgpu 4.22 (same Dawn device, same process)', device, rows,
+  ['GFLOP/s = useful flops / median time per op (benny); each sample enqueues several ops and waits once.']);
+closeSharedRuntime();
+process.exit(0);
