@@ -47,13 +47,13 @@ function matmulCase(name: string, m: number, k: number, n: number): Case {
   return { name, flops, reps: Math.max(1, Math.round(2e8 / flops)), ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
 }
 
-function attentionCase(batchHeads: number, tokens: number, headDim: number): Case {
+function attentionCase(batchHeads: number, tokens: number, headDim: number, fused: boolean): Case {
   const q = randn([batchHeads, tokens, headDim]), k = randn([batchHeads, tokens, headDim]), v = randn([batchHeads, tokens, headDim]);
   const scale = 1 / Math.sqrt(headDim);
   const flops = 4 * batchHeads * tokens * tokens * headDim;
   return {
-    name: `attention B·H=${batchHeads} T=${tokens} d=${headDim}`, flops, reps: Math.max(1, Math.round(1e8 / flops)),
-    ours: () => q.ours.matmul(k.ours, { transposeB: true }).mul(scale).softmax(-1).matmul(v.ours),
+    name: `attention ${fused ? 'fused' : 'GEMM→softmax→GEMM'} B·H=${batchHeads} T=${tokens} d=${headDim}`, flops, reps: Math.max(1, Math.round(1e8 / flops)),
+    ours: fused ? () => E.attention(q.ours, k.ours, v.ours, scale) : () => q.ours.matmul(k.ours, { transposeB: true }).mul(scale).softmax(-1).matmul(v.ours),
     tfjs: () => tf.matMul(tf.softmax(tf.mul(tf.matMul(q.tfjs, k.tfjs, false, true), tf.scalar(scale))), v.tfjs),
   };
 }
@@ -77,8 +77,7 @@ const cases: Case[] = [
   matmulCase('matmul ViT fc1 [128·17,64]×[64,256]', 2176, 64, 256),
   matmulCase('matmul ViT fc2 [128·17,256]×[256,64]', 2176, 256, 64),
   matmulCase('matmul ViT qkv [128·17,128]×[128,384]', 2176, 128, 384),
-  attentionCase(256, 17, 32),
-  attentionCase(64, 65, 32),
+  ...[[256, 17, 32], [64, 65, 32], [12, 197, 64]].flatMap(([bh, t, d]) => [attentionCase(bh, t, d, true), attentionCase(bh, t, d, false)]),
   modeProductCase(64, 48, 96, 128),
 ];
 

@@ -179,7 +179,10 @@ export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): Ma
   if (design === 'tiled') {
     base = { design, threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 };
   } else if (M * N >= 4096 && M >= 8 && N >= 16) {
-    const threadsX = Math.min(16, 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(N / 16)))));
+    // Widest tile (16 columns per thread) that divides N; else the widest that fits in N.
+    const widths = [16, 8, 4, 2, 1];
+    const threadsX = widths.find((t) => N % (16 * t) === 0 && M % (8 * (16 / t)) === 0)
+      ?? Math.min(16, 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(N / 16)))));
     base = { design, threadsX, threadsY: 16 / threadsX, perThreadM: 8, perThreadN: 16, tileK: 1 };
   } else {
     base = { design, threadsX: 4, threadsY: 4, perThreadM: 4, perThreadN: 4, tileK: 1 };

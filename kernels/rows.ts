@@ -42,7 +42,7 @@ ${reductions}`;
 
 const rowLoop = (body: string) => `for (var j = lid; j < p.width; j += ${workgroupSize}u) { ${body} }`;
 
-export type RowKernel = 'softmax' | 'logSoftmax' | 'layerNorm' | 'layerNormBackward' | 'crossEntropy' | 'columnSums';
+export type RowKernel = 'softmax' | 'logSoftmax' | 'softmaxPerThread' | 'logSoftmaxPerThread' | 'layerNorm' | 'layerNormBackward' | 'crossEntropy' | 'columnSums';
 
 export function wgsl(kernel: RowKernel): string {
   const main = `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {\n  ${flatWorkgroupIndex}\n  let row = group;\n  if (row >= p.rows) { return; }\n  let base = row * p.width;`;
@@ -58,6 +58,21 @@ ${main}
   ${rowLoop('s += exp(x[base + j] - m);')}
   s = reduceSum(s, lid);
   ${kernel === 'softmax' ? rowLoop('y[base + j] = exp(x[base + j] - m) / s;') : 'let lse = m + log(s);\n  ' + rowLoop('y[base + j] = x[base + j] - lse;')}
+}`;
+    case 'softmaxPerThread':
+    case 'logSoftmaxPerThread':
+      // One invocation per row, no barriers: for short rows (attention scores over few tokens).
+      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read_write> y: array<f32>;'])}
+@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let row = group * ${workgroupSize}u + lid;
+  if (row >= p.rows) { return; }
+  let base = row * p.width;
+  var m = -3.4028234663852886e38;
+  for (var j = 0u; j < p.width; j++) { m = max(m, x[base + j]); }
+  var s = 0.0;
+  for (var j = 0u; j < p.width; j++) { s += exp(x[base + j] - m); }
+  ${kernel === 'softmaxPerThread' ? 'for (var j = 0u; j < p.width; j++) { y[base + j] = exp(x[base + j] - m) / s; }' : 'let lse = m + log(s); for (var j = 0u; j < p.width; j++) { y[base + j] = x[base + j] - lse; }'}
 }`;
     case 'layerNorm':
       return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;', 'var<storage, read> beta: array<f32>;',
@@ -116,7 +131,7 @@ ${main}
 export function dispatch(runtime: GpuRuntime, kernel: RowKernel, buffers: readonly GPUBuffer[], rows: number, width: number,
   params: { eps?: number; smoothing?: number } = {}): void {
   if (rows === 0 || width === 0) return;
-  const groups = kernel === 'columnSums' ? Math.ceil(width / workgroupSize) : rows;
+  const groups = kernel === 'columnSums' ? Math.ceil(width / workgroupSize) : kernel.endsWith('PerThread') ? Math.ceil(rows / workgroupSize) : rows;
   runtime.dispatch({ key: `rows[${kernel}]`, wgsl: () => wgsl(kernel) }, buffers, gridFor(groups),
     layout.pack({ rows, width, eps: params.eps ?? 0, smoothing: params.smoothing ?? 0 }));
 }

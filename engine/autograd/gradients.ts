@@ -98,6 +98,8 @@ export const gradientRules = {
     return [dx, dgamma.reshape(gamma.shape), dbeta.reshape(beta.shape)];
   },
 
+  attention: (dy, { saved: [q, k, v, out, lse], attrs }) => ops.attentionBackward(dy, q, k, v, out, lse, attrs.scale as number),
+
   reshape: (dy, { attrs }) => [ops.reshape(dy, attrs.shape as number[])],
   permute: (dy, { attrs }) => {
     const order = attrs.order as number[];

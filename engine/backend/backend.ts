@@ -42,6 +42,18 @@ export interface LayerNormGrads {
   dbeta: BufferHandle;
 }
 
+export interface AttentionResult {
+  out: BufferHandle;
+  /** log-sum-exp of each query's scaled scores, for the backward pass */
+  lse: BufferHandle;
+}
+
+export interface AttentionGrads {
+  dq: BufferHandle;
+  dk: BufferHandle;
+  dv: BufferHandle;
+}
+
 export interface Backend {
   readonly name: string;
   /** An uninitialised buffer of `elements` f32 values. */
@@ -74,6 +86,15 @@ export interface Backend {
   layerNormBackward(dy: View, x: View, gamma: View, mean: View, rstd: View): LayerNormGrads;
   /** Per-row cross-entropy of logits [N, C] against integer labels [N], with label smoothing. */
   crossEntropy(logits: View, labels: View, smoothing: number): BufferHandle;
+  /**
+   * softmax(q·kᵀ·scale)·v for q [...batch, Tq, d], k and v [...batch, Tk, d] (same batch axes).
+   * Output contiguous [...batch, Tq, d]; lse contiguous [...batch, Tq].
+   */
+  attention(q: View, k: View, v: View, scale: number): AttentionResult;
+  /** Whether the fused attention primitive is the faster route for this many keys (default: yes). */
+  prefersFusedAttention?(keys: number): boolean;
+  /** Gradients of attention; dq/dk/dv contiguous in q/k/v's shapes. */
+  attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads;
   /** index_select along `axis` with integer-valued indices (1-D). */
   gather(x: View, axis: number, indices: View): BufferHandle;
   /** Zeros of `shape` with `source` rows added at `indices` along `axis` (gather's adjoint). */

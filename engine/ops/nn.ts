@@ -6,6 +6,7 @@ import { formatShape, normalizeAxis } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 import { defaultRandom, fromArray } from './create.ts';
 import { mean } from './reduce.ts';
+import { matmul } from './matmul.ts';
 import { transpose } from './movement.ts';
 
 /** Applies a last-axis kernel along `axis` by swapping that axis last and back. */
@@ -49,6 +50,44 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: { labelSmo
   const out = mean(perRow);
   perRow.dispose();
   return out;
+}
+
+/**
+ * Scaled-dot-product attention softmax(q·kᵀ·scale)·v for q [..., Tq, d] and k, v [..., Tk, d] with equal
+ * leading axes; scale defaults to 1/√d. Uses the backend's fused primitive (one kernel forward, two
+ * backward) where the backend says it is faster, else GEMM → softmax → GEMM.
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, scale = 1 / Math.sqrt(q.shape[q.rank - 1])): Tensor {
+  const fused = q.backend.prefersFusedAttention?.(k.shape[k.rank - 2]) ?? true;
+  if (!fused) {
+    const scores = matmul(q, k, { transposeB: true });
+    const scaled = scores.mul(scale);
+    const probabilities = softmax(scaled);
+    const out = matmul(probabilities, v);
+    for (const t of [scores, scaled, probabilities]) t.dispose();
+    return out;
+  }
+  return fusedAttention(q, k, v, scale);
+}
+
+/** The fused attention primitive regardless of the backend's preference (for tests and benchmarks). */
+export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale = 1 / Math.sqrt(q.shape[q.rank - 1])): Tensor {
+  const lead = q.shape.slice(0, -2);
+  const ok = q.rank >= 2 && k.rank === q.rank && v.rank === q.rank && k.shape.join() === v.shape.join()
+    && k.shape.slice(0, -2).join() === lead.join() && k.shape[k.rank - 1] === q.shape[q.rank - 1];
+  if (!ok) throw new ShapeError(`attention needs q [..., Tq, d] and k, v [..., Tk, d], got ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}`);
+  const { out, lse } = q.backend.attention(q.view(), k.view(), v.view(), scale);
+  const result = Tensor.fromBuffer(q.backend, out, q.shape);
+  const lseT = Tensor.fromBuffer(q.backend, lse, q.shape.slice(0, -1));
+  record(result, 'attention', [q, k, v], [q, k, v, result, lseT], { scale });
+  lseT.dispose();
+  return result;
+}
+
+/** Attention's backward as an op of its own (used by the gradient table; not itself differentiable). */
+export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, scale: number): [Tensor, Tensor, Tensor] {
+  const { dq, dk, dv } = q.backend.attentionBackward(dOut.view(), q.view(), k.view(), v.view(), out.view(), lse.view(), scale);
+  return [Tensor.fromBuffer(q.backend, dq, q.shape), Tensor.fromBuffer(q.backend, dk, k.shape), Tensor.fromBuffer(q.backend, dv, v.shape)];
 }
 
 /** Layer norm over the last axis (biased variance, like PyTorch). */

@@ -169,6 +169,19 @@ export const opCases: OpCase[] = [
       ]),
   },
   {
+    name: 'attention (fused) vs softmax(q·kᵀ·scale)·v',
+    checks: fc.record({ lead: shape(0, 2), tq: fc.integer({ min: 1, max: 5 }), tk: fc.integer({ min: 1, max: 5 }), d: fc.integer({ min: 1, max: 6 }) })
+      .chain((p) => fc.tuple(fc.constant(p), values([...p.lead, p.tq, p.d]), values([...p.lead, p.tk, p.d]), values([...p.lead, p.tk, p.d])))
+      .map(([{ lead, tq, tk, d }, vq, vk, vv]) => [{
+        shapes: [[...lead, tq, d], [...lead, tk, d], [...lead, tk, d]], values: [vq, vk, vv],
+        engine: (q: E.Tensor, k: E.Tensor, v: E.Tensor) => E.fusedAttention(q, k, v),
+        reference: (q: R.Ref, k: R.Ref, v: R.Ref) => {
+          const scores = R.map(R.matmul(q, k, false, true), (x) => x / Math.sqrt(d));
+          return R.matmul(R.rows(scores, R.softmaxRow), v);
+        },
+      }]),
+  },
+  {
     name: 'layerNorm (x, gamma, beta)',
     checks: shape(1, 3).filter((s) => s[s.length - 1] > 1).chain((s) => fc.tuple(fc.constant(s), values(s), values([s[s.length - 1]]), values([s[s.length - 1]])))
       .map(([s, v, g, b]) => {

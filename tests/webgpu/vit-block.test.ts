@@ -49,4 +49,26 @@ gpuTest('ViT block forward+backward on the GPU: no readbacks inside, matches the
   results[0].grads.forEach((g, i) => close(results[1].grads[i], g, 2e-4, `grad ${['x', ...Object.keys(shapes)][i]}`));
 });
 
+gpuTest('fused attention on strided q/k/v views from a qkv projection equals the composite, forward and backward', async () => {
+  const random = new E.Random(4);
+  const qkvIn = E.randn([B, T, 3 * D], { random, backend: gpu! }).requireGrad();
+  const run = async (fused: boolean) => {
+    const out = E.withBackend(gpu!, () => E.tidy(() => {
+      const qkv = qkvIn.reshape([B, T, 3, H, dh]).permute([2, 0, 3, 1, 4]);
+      const [q, k, v] = [0, 1, 2].map((i) => qkv.slice([i], [i + 1]).squeeze(0));
+      const y = fused ? E.attention(q, k, v) : q.matmul(k, { transposeB: true }).mul(1 / Math.sqrt(dh)).softmax(-1).matmul(v);
+      return y.mul(y).sum();
+    }));
+    E.withBackend(gpu!, () => out.backward());
+    const result = { loss: await out.data(), grad: await qkvIn.grad!.data() };
+    qkvIn.grad!.dispose();
+    qkvIn.grad = null;
+    return result;
+  };
+  const composite = await run(false);
+  const fused = await run(true);
+  close(fused.loss, composite.loss, 1e-4, 'loss');
+  close(fused.grad, composite.grad, 1e-4, 'grad of qkv');
+});
+
 test.run();

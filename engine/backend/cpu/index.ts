@@ -1,6 +1,7 @@
 /** The plain-TypeScript CPU backend: straightforward, float64 accumulation, and the oracle for tests. */
 import type { Backend, MatmulOptions, View } from '../backend.ts';
 import { sizeOf } from '../../shape.ts';
+import { attention, attentionBackward } from './attention.ts';
 import { binary, unary, where } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { concat, gather, pad, scatterAdd } from './movement.ts';
@@ -25,6 +26,8 @@ export class CpuBackend implements Backend {
   layerNorm = layerNorm;
   layerNormBackward = layerNormBackward;
   crossEntropy = crossEntropy;
+  attention = attention;
+  attentionBackward = attentionBackward;
   gather = gather;
   scatterAdd = scatterAdd;
   concat = concat;

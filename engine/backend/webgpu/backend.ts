@@ -1,7 +1,8 @@
 /** The engine's Backend on WebGPU: every primitive is a handwritten WGSL kernel from kernels/. */
-import type { Backend, BinaryOp, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
+import type { AttentionGrads, AttentionResult, Backend, BinaryOp, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
 import { contiguousStrides, isContiguous, sizeOf, type Shape } from '../../shape.ts';
 import { dispatchCopy, dispatchFill, dispatchIndexed, gatherKernel, scatterAddKernel } from '../../../kernels/copy.ts';
+import * as attention from '../../../kernels/attention.ts';
 import * as elementwise from '../../../kernels/elementwise.ts';
 import * as matmul from '../../../kernels/matmul.ts';
 import * as reduce from '../../../kernels/reduce.ts';
@@ -135,7 +136,8 @@ export class WebGpuBackend implements Backend {
   softmax(x: View, log: boolean): GpuBuffer {
     const out = this.allocate(sizeOf(x.shape));
     const [count, width] = this.rowsOf(x.shape);
-    this.withContiguous(x, (buffer) => rows.dispatch(this.runtime, log ? 'logSoftmax' : 'softmax', [buffer, out.buffer], count, width));
+    const kernel = width <= 128 ? (log ? 'logSoftmaxPerThread' : 'softmaxPerThread') : log ? 'logSoftmax' : 'softmax';
+    this.withContiguous(x, (buffer) => rows.dispatch(this.runtime, kernel, [buffer, out.buffer], count, width));
     return out;
   }
 
@@ -169,6 +171,73 @@ export class WebGpuBackend implements Backend {
     const loss = this.allocate(count);
     this.withContiguousAll([logits, labels], ([lb, yb]) => rows.dispatch(this.runtime, 'crossEntropy', [lb, yb, loss.buffer], count, width, { smoothing }));
     return loss;
+  }
+
+  /**
+   * Attention operands as (≤ 2 strided batch axes, token stride, contiguous head axis); views that do not
+   * fit are copied to contiguous first. Returns the operands and the copies to free afterwards.
+   */
+  private attentionOperands(views: readonly View[]): { operands: attention.AttentionOperand[]; batch1: number; batches: number; copies: GpuBuffer[] } {
+    const copies: GpuBuffer[] = [];
+    const r = views[0].shape.length;
+    const lead = views[0].shape.slice(0, r - 2);
+    let usable = views.map((v) => {
+      if (v.strides[r - 1] === 1 || v.shape[r - 1] === 1) return v;
+      const copy = this.contiguous(v);
+      copies.push(copy);
+      return { buffer: copy, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
+    });
+    let batch = coalesce(lead, usable.map((v) => v.strides.slice(0, r - 2)));
+    if (batch.shape.length > 2) {
+      usable = usable.map((v) => {
+        const copy = this.contiguous(v);
+        copies.push(copy);
+        return { buffer: copy, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
+      });
+      batch = coalesce(lead, usable.map((v) => v.strides.slice(0, r - 2)));
+    }
+    const [b0, b1] = [batch.shape[0] ?? 1, batch.shape[1] ?? 1];
+    const operands = usable.map((v, i) => ({
+      buffer: gpu(v), offset: v.offset, tokenStride: v.strides[r - 2],
+      batchStride0: batch.strides[i][0] ?? 0, batchStride1: batch.strides[i][1] ?? 0,
+    }));
+    return { operands, batch1: b1, batches: b0 * b1, copies };
+  }
+
+  /** The fused kernel (one invocation per query) beats GEMM→softmax→GEMM here only for short sequences. */
+  prefersFusedAttention(keys: number): boolean {
+    return keys <= 48;
+  }
+
+  attention(q: View, k: View, v: View, scale: number): AttentionResult {
+    const r = q.shape.length;
+    const [queries, headDim, keys] = [q.shape[r - 2], q.shape[r - 1], k.shape[r - 2]];
+    const { operands, batch1, batches, copies } = this.attentionOperands([q, k, v]);
+    const out = this.allocate(batches * queries * headDim);
+    const lse = this.allocate(batches * queries);
+    attention.dispatch(this.runtime, 'forward', { batches, batch1, queries, keys, headDim, scale },
+      operands as [attention.AttentionOperand, attention.AttentionOperand, attention.AttentionOperand], [out.buffer, lse.buffer]);
+    for (const c of copies) this.free(c);
+    return { out, lse };
+  }
+
+  attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads {
+    const r = q.shape.length;
+    const [queries, headDim, keys] = [q.shape[r - 2], q.shape[r - 1], k.shape[r - 2]];
+    const { operands, batch1, batches, copies } = this.attentionOperands([q, k, v]);
+    const shape = { batches, batch1, queries, keys, headDim, scale };
+    const dq = this.allocate(batches * queries * headDim);
+    const dk = this.allocate(batches * keys * headDim);
+    const dv = this.allocate(batches * keys * headDim);
+    const delta = this.allocate(batches * queries);
+    const triple = operands as [attention.AttentionOperand, attention.AttentionOperand, attention.AttentionOperand];
+    this.withContiguousAll([dOut, out, lse], ([dOutB, outB, lseB]) => {
+      attention.dispatch(this.runtime, 'backwardQuery', shape, triple, [dOutB, outB, lseB, dq.buffer, delta.buffer]);
+      attention.dispatch(this.runtime, 'backwardKey', shape, triple, [dOutB, delta.buffer, lseB, dk.buffer, dv.buffer]);
+    });
+    this.free(delta);
+    for (const c of copies) this.free(c);
+    return { dq, dk, dv };
   }
 
   private aroundAxis(shape: Shape, axis: number) {

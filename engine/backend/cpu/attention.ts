@@ -1,0 +1,70 @@
+/** Scaled-dot-product attention on the CPU, written out directly (float64 accumulation). */
+import type { AttentionGrads, AttentionResult, View } from '../backend.ts';
+import { gatherView } from './strided.ts';
+
+function dims(q: View, k: View) {
+  const r = q.shape.length;
+  const d = q.shape[r - 1];
+  const tq = q.shape[r - 2];
+  const tk = k.shape[r - 2];
+  const batches = tq * d === 0 ? 0 : gatherView(q).length / (tq * d);
+  return { d, tq, tk, batches };
+}
+
+function dot(a: Float32Array | Float64Array, ai: number, b: Float32Array | Float64Array, bi: number, d: number): number {
+  let s = 0;
+  for (let x = 0; x < d; x++) s += a[ai + x] * b[bi + x];
+  return s;
+}
+
+export function attention(qv: View, kv: View, vv: View, scale: number): AttentionResult {
+  const { d, tq, tk, batches } = dims(qv, kv);
+  const [q, k, v] = [qv, kv, vv].map(gatherView);
+  const out = new Float32Array(batches * tq * d);
+  const lse = new Float32Array(batches * tq);
+  const scores = new Float64Array(tk);
+  for (let b = 0; b < batches; b++) {
+    for (let i = 0; i < tq; i++) {
+      const qi = (b * tq + i) * d;
+      let max = -Infinity;
+      for (let j = 0; j < tk; j++) {
+        scores[j] = dot(q, qi, k, (b * tk + j) * d, d) * scale;
+        max = Math.max(max, scores[j]);
+      }
+      let sum = 0;
+      for (let j = 0; j < tk; j++) sum += Math.exp(scores[j] - max);
+      for (let x = 0; x < d; x++) {
+        let o = 0;
+        for (let j = 0; j < tk; j++) o += Math.exp(scores[j] - max) * v[(b * tk + j) * d + x];
+        out[qi + x] = o / sum;
+      }
+      lse[b * tq + i] = max + Math.log(sum);
+    }
+  }
+  return { out, lse };
+}
+
+export function attentionBackward(dOutView: View, qv: View, kv: View, vv: View, outView: View, lseView: View, scale: number): AttentionGrads {
+  const { d, tq, tk, batches } = dims(qv, kv);
+  const [dOut, q, k, v, out, lse] = [dOutView, qv, kv, vv, outView, lseView].map(gatherView);
+  const dq = new Float64Array(q.length);
+  const dk = new Float64Array(k.length);
+  const dv = new Float64Array(v.length);
+  for (let b = 0; b < batches; b++) {
+    for (let i = 0; i < tq; i++) {
+      const qi = (b * tq + i) * d;
+      const delta = dot(dOut, qi, out, qi, d);
+      for (let j = 0; j < tk; j++) {
+        const kj = (b * tk + j) * d;
+        const p = Math.exp(dot(q, qi, k, kj, d) * scale - lse[b * tq + i]);
+        const ds = p * (dot(dOut, qi, v, kj, d) - delta);
+        for (let x = 0; x < d; x++) {
+          dq[qi + x] += ds * k[kj + x] * scale;
+          dk[kj + x] += ds * q[qi + x] * scale;
+          dv[kj + x] += p * dOut[qi + x];
+        }
+      }
+    }
+  }
+  return { dq: Float32Array.from(dq), dk: Float32Array.from(dk), dv: Float32Array.from(dv) };
+}
