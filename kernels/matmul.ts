@@ -184,6 +184,11 @@ export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): Ma
     const threadsX = widths.find((t) => N % (16 * t) === 0 && M % (8 * (16 / t)) === 0)
       ?? Math.min(16, 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(N / 16)))));
     base = { design, threadsX, threadsY: 16 / threadsX, perThreadM: 8, perThreadN: 16, tileK: 1 };
+  } else if (M < 8 && N >= 64) {
+    // GEMV-like: a few rows, many columns; no tile rows wasted.
+    base = { design, threadsX: 16, threadsY: 1, perThreadM: M <= 4 ? M : 8, perThreadN: 4, tileK: 1 };
+  } else if (N < 8 && M >= 64) {
+    base = { design, threadsX: 1, threadsY: 16, perThreadM: 4, perThreadN: N <= 4 ? N : 8, tileK: 1 };
   } else {
     base = { design, threadsX: 4, threadsY: 4, perThreadM: 4, perThreadN: 4, tileK: 1 };
   }

@@ -54,6 +54,23 @@ export interface AttentionGrads {
   dv: BufferHandle;
 }
 
+export interface AdamWHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1 - beta1^t and 1 - beta2^t for the current step t */
+  biasCorrection1: number;
+  biasCorrection2: number;
+}
+
+export interface AdamWResult {
+  param: BufferHandle;
+  m: BufferHandle;
+  v: BufferHandle;
+}
+
 export interface Backend {
   readonly name: string;
   /** An uninitialised buffer of `elements` f32 values. */
@@ -95,6 +112,8 @@ export interface Backend {
   prefersFusedAttention?(keys: number): boolean;
   /** Gradients of attention; dq/dk/dv contiguous in q/k/v's shapes. */
   attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads;
+  /** One AdamW step (decoupled weight decay, PyTorch's order) for contiguous equal-size buffers. */
+  adamw(param: View, grad: View, m: View, v: View, hyper: AdamWHyper): AdamWResult;
   /** index_select along `axis` with integer-valued indices (1-D). */
   gather(x: View, axis: number, indices: View): BufferHandle;
   /** Zeros of `shape` with `source` rows added at `indices` along `axis` (gather's adjoint). */

@@ -4,3 +4,4 @@ export * from './reduce.ts';
 export * from './movement.ts';
 export * from './matmul.ts';
 export * from './nn.ts';
+export * from './optim.ts';

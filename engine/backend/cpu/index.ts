@@ -1,6 +1,7 @@
 /** The plain-TypeScript CPU backend: straightforward, float64 accumulation, and the oracle for tests. */
 import type { Backend, MatmulOptions, View } from '../backend.ts';
 import { sizeOf } from '../../shape.ts';
+import { adamw } from './adamw.ts';
 import { attention, attentionBackward } from './attention.ts';
 import { binary, unary, where } from './elementwise.ts';
 import { matmul } from './matmul.ts';
@@ -26,6 +27,7 @@ export class CpuBackend implements Backend {
   layerNorm = layerNorm;
   layerNormBackward = layerNormBackward;
   crossEntropy = crossEntropy;
+  adamw = adamw;
   attention = attention;
   attentionBackward = attentionBackward;
   gather = gather;

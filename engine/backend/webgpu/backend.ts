@@ -1,7 +1,8 @@
 /** The engine's Backend on WebGPU: every primitive is a handwritten WGSL kernel from kernels/. */
-import type { AttentionGrads, AttentionResult, Backend, BinaryOp, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
+import type { AdamWHyper, AdamWResult, AttentionGrads, AttentionResult, Backend, BinaryOp, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
 import { contiguousStrides, isContiguous, sizeOf, type Shape } from '../../shape.ts';
 import { dispatchCopy, dispatchFill, dispatchIndexed, gatherKernel, scatterAddKernel } from '../../../kernels/copy.ts';
+import * as adamw from '../../../kernels/adamw.ts';
 import * as attention from '../../../kernels/attention.ts';
 import * as elementwise from '../../../kernels/elementwise.ts';
 import * as matmul from '../../../kernels/matmul.ts';
@@ -206,7 +207,7 @@ export class WebGpuBackend implements Backend {
 
   /** The fused kernel (one invocation per query) beats GEMM→softmax→GEMM here only for short sequences. */
   prefersFusedAttention(keys: number): boolean {
-    return keys <= 48;
+    return keys <= 96;
   }
 
   attention(q: View, k: View, v: View, scale: number): AttentionResult {
@@ -238,6 +239,14 @@ export class WebGpuBackend implements Backend {
     this.free(delta);
     for (const c of copies) this.free(c);
     return { dq, dk, dv };
+  }
+
+  adamw(param: View, grad: View, m: View, v: View, hyper: AdamWHyper): AdamWResult {
+    const n = sizeOf(param.shape);
+    const [paramOut, mOut, vOut] = [this.allocate(n), this.allocate(n), this.allocate(n)];
+    this.withContiguousAll([param, grad, m, v], (inputs) =>
+      adamw.dispatch(this.runtime, [...inputs, paramOut.buffer, mOut.buffer, vOut.buffer], n, hyper));
+    return { param: paramOut, m: mOut, v: vOut };
   }
 
   private aroundAxis(shape: Shape, axis: number) {

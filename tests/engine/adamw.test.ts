@@ -1,0 +1,40 @@
+/** The fused AdamW step against hand-computed values (PyTorch's AdamW order), on CPU and WebGPU. */
+import { test } from 'uvu';
+import * as E from '../../engine/index.ts';
+import { close } from '../helpers/check-op.ts';
+import { poisonedGpuBackend } from '../helpers/gpu.ts';
+
+const hyper = (t: number) => ({ lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, biasCorrection1: 1 - 0.9 ** t, biasCorrection2: 1 - 0.999 ** t });
+
+/** Two steps by hand in float64. */
+function expected() {
+  let p = [1, -2, 0.5], m = [0, 0, 0], v = [0, 0, 0];
+  const grads = [[0.5, -1, 0], [0.25, 2, -3]];
+  grads.forEach((g, s) => {
+    const h = hyper(s + 1);
+    m = m.map((mi, i) => 0.9 * mi + 0.1 * g[i]);
+    v = v.map((vi, i) => 0.999 * vi + 0.001 * g[i] ** 2);
+    p = p.map((pi, i) => pi * (1 - h.lr * h.weightDecay) - (h.lr * m[i] / h.biasCorrection1) / (Math.sqrt(v[i] / h.biasCorrection2) + h.eps));
+  });
+  return { p, m, v };
+}
+
+const gpu = await poisonedGpuBackend();
+
+for (const backend of [E.cpuBackend(), gpu]) {
+  (backend ? test : test.skip)(`adamwStep matches two hand-computed steps on ${backend?.name ?? 'webgpu'}`, async () => {
+    const param = E.tensor([1, -2, 0.5], [3], backend!).keep();
+    const m = E.zeros([3], backend!).keep(), v = E.zeros([3], backend!).keep();
+    for (const [s, g] of [[0.5, -1, 0], [0.25, 2, -3]].entries()) {
+      const grad = E.tensor(g, [3], backend!);
+      E.adamwStep(param, grad, m, v, hyper(s + 1));
+      grad.dispose();
+    }
+    const want = expected();
+    close(await param.data(), want.p, 1e-6, 'param');
+    close(await m.data(), want.m, 1e-6, 'm');
+    close(await v.data(), want.v, 1e-6, 'v');
+  });
+}
+
+test.run();
