@@ -34,7 +34,7 @@ async function same(shapes: number[][], f: (...xs: E.Tensor[]) => E.Tensor, opti
 }
 
 gpuTest('matmul: 1, primes, non-multiples of the tile, both transposes', async () => {
-  for (const [m, k, n] of [[1, 1, 1], [1, 67, 1], [7, 13, 31], [64, 64, 64], [65, 63, 129], [127, 5, 3], [2, 301, 97]]) {
+  for (const [m, k, n] of [[1, 1, 1], [1, 67, 1], [7, 13, 31], [64, 64, 64], [65, 63, 129], [127, 5, 3], [2, 301, 97], [1, 33, 130], [5, 20, 70], [100, 31, 3], [70, 9, 6]]) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
       await same([ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]], (a, b) => a.matmul(b, { transposeA: ta, transposeB: tb }));
     }

@@ -1,0 +1,53 @@
+/** Vision Transformer (ViT/DeiT, timm naming and layout): patch embedding, cls token, blocks, head. */
+import * as E from '../engine/index.ts';
+import type { Backend, Tensor } from '../engine/index.ts';
+import { tokensOf, validateConfig, type ViTConfig } from './config.ts';
+import { Block, initStd, LayerNorm, Linear, PatchEmbed } from './nn/layers.ts';
+import { Module } from './nn/module.ts';
+
+export class ViT extends Module {
+  readonly clsToken: Tensor;
+  readonly posEmbed: Tensor;
+  readonly patchEmbed: PatchEmbed;
+  readonly blocks: Block[];
+  readonly norm: LayerNorm;
+  readonly head: Linear;
+
+  constructor(readonly config: ViTConfig, options: { seed?: number; random?: E.Random; backend?: Backend } = {}) {
+    super();
+    validateConfig(config);
+    const random = options.random ?? new E.Random(options.seed ?? 0);
+    const context = { random, backend: options.backend ?? E.getBackend() };
+    const { dim } = config;
+    // Registration order = timm's state_dict order.
+    this.clsToken = this.parameter('cls_token', E.randn([1, 1, dim], { std: 1e-6, random, backend: context.backend }));
+    this.posEmbed = this.parameter('pos_embed', E.truncatedNormal([1, tokensOf(config), dim], { std: initStd, random, backend: context.backend }));
+    this.patchEmbed = this.child('patch_embed', new PatchEmbed(config.channels, config.patchSize, dim, context));
+    this.blocks = Array.from({ length: config.depth }, (_, i) => new Block(dim, config.heads, config.mlpRatio, context, {
+      dropout: config.dropout, dropPath: config.dropPath * (config.depth > 1 ? i / (config.depth - 1) : 0), random,
+    }));
+    this.blocks.forEach((b, i) => this.child(`blocks.${i}`, b));
+    this.norm = this.child('norm', new LayerNorm(dim, context));
+    this.head = this.child('head', new Linear(dim, config.classes, context));
+  }
+
+  get backend(): Backend {
+    return this.clsToken.backend;
+  }
+
+  /** Token features after the final norm: [B, T, D]. */
+  features(images: Tensor): Tensor {
+    const batch = images.shape[0];
+    const patches = this.patchEmbed.forward(images);
+    const cls = this.clsToken.expand([batch, 1, this.config.dim]);
+    let x = E.concat([cls, patches], 1).add(this.posEmbed);
+    for (const block of this.blocks) x = block.forward(x);
+    return this.norm.forward(x);
+  }
+
+  /** Logits [B, classes] from the cls token. */
+  forward(images: Tensor): Tensor {
+    const x = this.features(images);
+    return this.head.forward(x.slice([0, 0], [x.shape[0], 1]).reshape([x.shape[0], this.config.dim]));
+  }
+}
