@@ -12,11 +12,14 @@ export class ViT extends Module {
   readonly blocks: Block[];
   readonly norm: LayerNorm;
   readonly head: Linear;
+  /** Drives dropout and stochastic depth; its state is saved in checkpoints. */
+  readonly random: E.Random;
 
   constructor(readonly config: ViTConfig, options: { seed?: number; random?: E.Random; backend?: Backend } = {}) {
     super();
     validateConfig(config);
     const random = options.random ?? new E.Random(options.seed ?? 0);
+    this.random = random;
     const context = { random, backend: options.backend ?? E.getBackend() };
     const { dim } = config;
     // Registration order = timm's state_dict order.

@@ -1,0 +1,184 @@
+/**
+ * The training loop: seeded batches, AdamW (or SGD) with warmup + cosine, global-norm clipping, label
+ * smoothing, a NaN/Inf guard every step, periodic evaluation, JSON-lines logs, atomic checkpoints every
+ * N steps, and bit-exact resume from the newest complete checkpoint. FLOPs are counted analytically.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as E from '../../engine/index.ts';
+import { MangoError } from '../../engine/index.ts';
+import { latestCheckpoint, saveCheckpoint, type RunState } from '../checkpoint/checkpoint.ts';
+import { Batches, type Augmentation, type BatchPosition } from '../data/batches.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { trainFlopsPerImage } from '../flops.ts';
+import { AdamW, clipGradNorm, cosineWithWarmup, SGD, type Optimizer } from '../optim/optimizer.ts';
+import type { ViT } from '../vit.ts';
+import { accuracy } from './evaluate.ts';
+import { progress } from './progress.ts';
+
+/** The loss became NaN or infinite; the last checkpoint on disk is from before it. */
+export class TrainingDivergedError extends MangoError {}
+
+export interface TrainOptions {
+  model: ViT;
+  train: Dataset;
+  test: Dataset;
+  batchSize: number;
+  steps: number;
+  lr: number;
+  warmupSteps?: number;
+  minLr?: number;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  clipNorm?: number;
+  optimizer?: 'adamw' | 'sgd';
+  seed?: number;
+  augmentation?: Augmentation;
+  /** evaluate every N steps (and at the end); 0: only at the end */
+  evalEvery?: number;
+  /** checkpoint every N steps (and at the end) when outDir is set */
+  checkpointEvery?: number;
+  outDir?: string;
+  resume?: boolean;
+  /** FLOPs already spent before this run (e.g. training the growth operator) */
+  startFlops?: number;
+  showProgress?: boolean;
+  label?: string;
+  /** stop cleanly (checkpoint, then return) when aborted, e.g. on Ctrl-C */
+  signal?: AbortSignal;
+  /** saved in checkpoints and handed back on resume */
+  extra?: Record<string, unknown>;
+  onEval?: (point: EvalPoint) => void;
+  /** called after every step with the step number (1-based) and its loss */
+  onStep?: (step: number, loss: number) => void;
+}
+
+export interface EvalPoint {
+  step: number;
+  flops: number;
+  accuracy: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  flops: number;
+  evals: EvalPoint[];
+  finalAccuracy: number;
+  lastLoss: number;
+  /** true when stopped by the signal before `steps` */
+  interrupted: boolean;
+  resumedFrom?: number;
+  imagesPerSecond: number;
+}
+
+function makeOptimizer(kind: 'adamw' | 'sgd', model: ViT, weightDecay: number): Optimizer {
+  const params = model.namedParameters();
+  return kind === 'sgd' ? new SGD(params, { momentum: 0.9, weightDecay }) : new AdamW(params, { weightDecay });
+}
+
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const { model, batchSize, steps } = options;
+  const seed = options.seed ?? 0;
+  const batches = new Batches(options.train, batchSize, seed, options.augmentation);
+  if (batches.perEpoch === 0) throw new MangoError(`batch size ${batchSize} is larger than the ${options.train.count} training examples`, 'use a smaller --batch');
+  const optimizer = makeOptimizer(options.optimizer ?? 'adamw', model, options.weightDecay ?? 0.05);
+  const flopsPerStep = trainFlopsPerImage(model.config) * batchSize;
+  const log = (entry: Record<string, unknown>) => {
+    if (options.outDir) appendFileSync(join(options.outDir, 'log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  };
+  if (options.outDir) mkdirSync(options.outDir, { recursive: true });
+  const checkpointDir = options.outDir && join(options.outDir, 'checkpoints');
+
+  let step = 0;
+  let position: BatchPosition = { epoch: 0, batch: 0 };
+  let flops = options.startFlops ?? 0;
+  let resumedFrom: number | undefined;
+  const evals: EvalPoint[] = [];
+  if (options.resume && checkpointDir) {
+    const checkpoint = latestCheckpoint(checkpointDir, (path, error) => log({ type: 'skipped-checkpoint', path, error: error.message }));
+    if (checkpoint) {
+      if (JSON.stringify(checkpoint.state.config) !== JSON.stringify(model.config)) {
+        throw new MangoError(`${checkpoint.path} was written for another model config`, 'resume with the same --config, or use a new --out folder');
+      }
+      model.loadState(checkpoint.model);
+      optimizer.loadState({ step: checkpoint.state.optimizer.step, tensors: checkpoint.optimizer });
+      model.random.setState(checkpoint.state.random);
+      ({ step, position, flops } = checkpoint.state);
+      evals.push(...((checkpoint.state.extra?.evals as EvalPoint[] | undefined) ?? []));
+      resumedFrom = step;
+      log({ type: 'resume', step, path: checkpoint.path });
+    }
+  }
+
+  const runState = (): RunState => ({
+    config: model.config, step, position, flops, random: model.random.getState(),
+    optimizer: { kind: optimizer.kind, step: step }, extra: { ...options.extra, evals },
+  });
+  const checkpoint = async () => {
+    if (!checkpointDir) return;
+    const optimizerState = await optimizer.state();
+    const path = saveCheckpoint(checkpointDir, runState(), await model.state(), optimizerState.tensors);
+    log({ type: 'checkpoint', step, path });
+  };
+  const evaluate = async () => {
+    const point = { step, flops, accuracy: await accuracy(model, options.test) };
+    evals.push(point);
+    log({ type: 'eval', ...point });
+    options.onEval?.(point);
+  };
+
+  const bar = progress(options.label ?? 'train', steps, options.showProgress ?? true);
+  model.train();
+  const started = performance.now();
+  const firstStep = step;
+  let lastLoss = NaN;
+  let interrupted = false;
+  try {
+    while (step < steps) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const lr = cosineWithWarmup(step, { base: options.lr, warmup: options.warmupSteps ?? 0, total: steps, min: options.minLr ?? 0 });
+      const batch = batches.at(position);
+      const loss = E.withBackend(model.backend, () => E.tidy(() => {
+        const images = E.fromArray(batch.images, batch.shape);
+        const labels = E.fromArray(batch.labels, [batch.labels.length]);
+        return E.crossEntropy(model.forward(images), labels, { labelSmoothing: options.labelSmoothing ?? 0 });
+      }));
+      E.withBackend(model.backend, () => {
+        loss.backward();
+        if (options.clipNorm) clipGradNorm(model.parameters(), options.clipNorm).dispose();
+        optimizer.step(lr);
+        optimizer.zeroGrad();
+      });
+      lastLoss = await loss.item();
+      loss.dispose();
+      if (!Number.isFinite(lastLoss)) {
+        log({ type: 'diverged', step, loss: lastLoss });
+        throw new TrainingDivergedError(`the training loss became ${lastLoss} at step ${step + 1}; the last checkpoint (if any) is from before it`,
+          'lower --lr, raise --warmup, or enable --clip; then resume from the last checkpoint');
+      }
+      step++;
+      flops += flopsPerStep;
+      position = batches.next(position);
+      const elapsed = (performance.now() - started) / 1000;
+      const imagesPerSecond = ((step - firstStep) * batchSize) / elapsed;
+      log({ type: 'train', step, epoch: position.epoch, loss: lastLoss, lr, flops, imagesPerSecond });
+      bar.update(step, { loss: lastLoss.toFixed(4), 'img/s': imagesPerSecond.toFixed(0), epoch: String(position.epoch) });
+      options.onStep?.(step, lastLoss);
+      if (options.evalEvery && step % options.evalEvery === 0 && step < steps) await evaluate();
+      if (options.checkpointEvery && step % options.checkpointEvery === 0 && step < steps) await checkpoint();
+    }
+  } finally {
+    bar.stop();
+  }
+  if (!interrupted && evals.at(-1)?.step !== step) await evaluate();
+  await checkpoint();
+  optimizer.dispose();
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    steps: step, flops, evals, finalAccuracy: evals.at(-1)?.accuracy ?? NaN, lastLoss, interrupted, resumedFrom,
+    imagesPerSecond: ((step - firstStep) * batchSize) / Math.max(seconds, 1e-9),
+  };
+}
