@@ -1,7 +1,7 @@
 /** AdamW: one kernel reads parameter, gradient and both moments and writes the three updated buffers. */
 import type { AdamWHyper } from '../engine/backend/backend.ts';
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
-import { flatWorkgroupIndex, gridFor, linearBuiltins, linearWorkgroupSize } from './common.ts';
+import { flatWorkgroupIndex, forEachElement, linearBuiltins, linearGrid, linearWorkgroupSize } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
 
 const layout = new UniformLayout('Params', [
@@ -23,19 +23,17 @@ ${layout.wgsl()}
 @group(0) @binding(7) var<uniform> p: Params;
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
-  let i = group * ${linearWorkgroupSize}u + lid;
-  if (i >= p.n) { return; }
-  let g = grad[i];
-  let m = p.beta1 * mIn[i] + (1.0 - p.beta1) * g;
-  let v = p.beta2 * vIn[i] + (1.0 - p.beta2) * g * g;
-  mOut[i] = m;
-  vOut[i] = v;
-  paramOut[i] = param[i] * (1.0 - p.lr * p.weightDecay) - p.lr * (m / p.biasCorrection1) / (sqrt(v / p.biasCorrection2) + p.eps);
+  ${forEachElement('p.n', `let g = grad[i];
+    let m = p.beta1 * mIn[i] + (1.0 - p.beta1) * g;
+    let v = p.beta2 * vIn[i] + (1.0 - p.beta2) * g * g;
+    mOut[i] = m;
+    vOut[i] = v;
+    paramOut[i] = param[i] * (1.0 - p.lr * p.weightDecay) - p.lr * (m / p.biasCorrection1) / (sqrt(v / p.biasCorrection2) + p.eps);`)}
 }`,
 };
 
 /** buffers: param, grad, m, v (inputs), then paramOut, mOut, vOut. */
 export function dispatch(runtime: GpuRuntime, buffers: readonly GPUBuffer[], n: number, hyper: AdamWHyper): void {
   if (n === 0) return;
-  runtime.dispatch({ key: adamwKernel.cacheKey(), wgsl: adamwKernel.wgsl }, buffers, gridFor(Math.ceil(n / linearWorkgroupSize)), layout.pack({ n, ...hyper }));
+  runtime.dispatch({ key: adamwKernel.cacheKey(), wgsl: adamwKernel.wgsl }, buffers, linearGrid(n), layout.pack({ n, ...hyper }));
 }

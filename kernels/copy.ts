@@ -3,7 +3,7 @@
  * gather (index_select) and its adjoint scatter-add (a gather over the index list: no float atomics).
  */
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
-import { flatWorkgroupIndex, gridFor, linearBuiltins, linearWorkgroupSize, maxRank, stridedOffsetFn } from './common.ts';
+import { flatWorkgroupIndex, forEachElement, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, stridedOffsetFn } from './common.ts';
 import { isContiguous } from '../engine/shape.ts';
 import { UniformLayout } from './uniforms.ts';
 
@@ -28,9 +28,7 @@ ${c.srcContiguous ? '' : stridedOffsetFn('srcAt', 'p.shape', 'p.srcStrides', 'p.
 ${c.dstContiguous ? '' : stridedOffsetFn('dstAt', 'p.shape', 'p.dstStrides', 'p.rank', 'p.dstOffset')}
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
-  let i = group * ${linearWorkgroupSize}u + lid;
-  if (i >= p.n) { return; }
-  dst[${c.dstContiguous ? 'p.dstOffset + i' : 'dstAt(i)'}] = src[${c.srcContiguous ? 'p.srcOffset + i' : 'srcAt(i)'}];
+  ${forEachElement('p.n', `dst[${c.dstContiguous ? 'p.dstOffset + i' : 'dstAt(i)'}] = src[${c.srcContiguous ? 'p.srcOffset + i' : 'srcAt(i)'}];`)}
 }`,
 };
 
@@ -46,7 +44,7 @@ export function dispatchCopy(runtime: GpuRuntime, shape: readonly number[], src:
   if (n === 0) return;
   const config: CopyConfig = { srcContiguous: isContiguous(shape, src.strides), dstContiguous: isContiguous(shape, dst.strides) };
   runtime.dispatch({ key: copyKernel.cacheKey(config), wgsl: () => copyKernel.wgsl(config) }, [src.buffer, dst.buffer],
-    gridFor(Math.ceil(n / linearWorkgroupSize)),
+    linearGrid(n),
     copyLayout.pack({ n, rank: shape.length, srcOffset: src.offset, dstOffset: dst.offset, shape, srcStrides: src.strides, dstStrides: dst.strides }));
 }
 
@@ -59,14 +57,13 @@ ${fillLayout.wgsl()}
 @group(0) @binding(1) var<uniform> p: Params;
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
-  let i = group * ${linearWorkgroupSize}u + lid;
-  if (i < p.n) { dst[i] = p.value; }
+  ${forEachElement('p.n', 'dst[i] = p.value;')}
 }`,
 };
 
 export function dispatchFill(runtime: GpuRuntime, dst: GPUBuffer, n: number, value: number): void {
   if (n === 0) return;
-  runtime.dispatch({ key: fillKernel.cacheKey(), wgsl: fillKernel.wgsl }, [dst], gridFor(Math.ceil(n / linearWorkgroupSize)), fillLayout.pack({ n, value }));
+  runtime.dispatch({ key: fillKernel.cacheKey(), wgsl: fillKernel.wgsl }, [dst], linearGrid(n), fillLayout.pack({ n, value }));
 }
 
 const indexLayout = new UniformLayout('Params', [['n', 'u32'], ['outer', 'u32'], ['length', 'u32'], ['count', 'u32'], ['inner', 'u32']]);
@@ -82,13 +79,11 @@ ${indexLayout.wgsl()}
 @group(0) @binding(3) var<uniform> p: Params;
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
-  let i = group * ${linearWorkgroupSize}u + lid;
-  if (i >= p.n) { return; }
-  let j = i % p.inner;
-  let k = (i / p.inner) % p.count;
-  let o = i / (p.inner * p.count);
-  let row = min(u32(indices[k]), p.length - 1u);
-  out[i] = x[(o * p.length + row) * p.inner + j];
+  ${forEachElement('p.n', `let j = i % p.inner;
+    let k = (i / p.inner) % p.count;
+    let o = i / (p.inner * p.count);
+    let row = min(u32(indices[k]), p.length - 1u);
+    out[i] = x[(o * p.length + row) * p.inner + j];`)}
 }`,
 };
 
@@ -103,22 +98,20 @@ ${indexLayout.wgsl()}
 @group(0) @binding(3) var<uniform> p: Params;
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
-  let i = group * ${linearWorkgroupSize}u + lid;
-  if (i >= p.n) { return; }
-  let j = i % p.inner;
-  let l = (i / p.inner) % p.length;
-  let o = i / (p.inner * p.length);
-  var sum = 0.0;
-  for (var k = 0u; k < p.count; k++) {
-    if (u32(indices[k]) == l) { sum += source[(o * p.count + k) * p.inner + j]; }
-  }
-  out[i] = sum;
+  ${forEachElement('p.n', `let j = i % p.inner;
+    let l = (i / p.inner) % p.length;
+    let o = i / (p.inner * p.length);
+    var sum = 0.0;
+    for (var q = 0u; q < p.count; q++) {
+      if (u32(indices[q]) == l) { sum += source[(o * p.count + q) * p.inner + j]; }
+    }
+    out[i] = sum;`)}
 }`,
 };
 
 export function dispatchIndexed(runtime: GpuRuntime, kernel: typeof gatherKernel, buffers: [GPUBuffer, GPUBuffer, GPUBuffer],
   dims: { outer: number; length: number; count: number; inner: number }, n: number): void {
   if (n === 0) return;
-  runtime.dispatch({ key: kernel.cacheKey(), wgsl: kernel.wgsl }, buffers, gridFor(Math.ceil(n / linearWorkgroupSize)), indexLayout.pack({ n, ...dims }));
+  runtime.dispatch({ key: kernel.cacheKey(), wgsl: kernel.wgsl }, buffers, linearGrid(n), indexLayout.pack({ n, ...dims }));
 }
 

@@ -5,16 +5,21 @@
  */
 import type { BinaryOp, UnaryOp } from '../engine/backend/backend.ts';
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
-import { flatWorkgroupIndex, gridFor, isNanFn, linearBuiltins, linearWorkgroupSize, maxRank, nanConst, stridedOffsetFn } from './common.ts';
+import { flatWorkgroupIndex, forEachElement, isNanFn, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, nanConst, stridedOffsetFn } from './common.ts';
 import { isContiguous } from '../engine/shape.ts';
 import { UniformLayout } from './uniforms.ts';
 
 export type ElementwiseKind = { kind: 'unary'; op: UnaryOp } | { kind: 'binary'; op: BinaryOp } | { kind: 'where' };
 
+/**
+ * How an input is read at output element i: 'c' contiguous (offset + i), 'r' repeating a contiguous
+ * block along leading broadcast axes (offset + i % period, e.g. a bias over rows), 's' strided.
+ */
+export type Access = 'c' | 'r' | 's';
+
 export interface ElementwiseConfig {
   readonly op: ElementwiseKind;
-  /** Per input: true when it is read at offset + i (contiguous at the output shape). */
-  readonly contiguous: readonly boolean[];
+  readonly access: readonly Access[];
 }
 
 export interface StridedInput {
@@ -27,6 +32,7 @@ const names = ['a', 'b', 'c'];
 
 const layout = new UniformLayout('Params', [
   ['n', 'u32'], ['rank', 'u32'], ['offset0', 'u32'], ['offset1', 'u32'], ['offset2', 'u32'],
+  ['period0', 'u32'], ['period1', 'u32'], ['period2', 'u32'],
   ['shape', 'u32x', maxRank], ['strides0', 'u32x', maxRank], ['strides1', 'u32x', maxRank], ['strides2', 'u32x', maxRank],
 ]);
 
@@ -70,7 +76,7 @@ fn powf(x: f32, y: f32) -> f32 {
 
 export function cacheKey(config: ElementwiseConfig): string {
   const op = config.op.kind === 'where' ? 'where' : `${config.op.kind}:${config.op.op}`;
-  return `elementwise[${op}:${config.contiguous.map((c) => (c ? 'c' : 's')).join('')}]`;
+  return `elementwise[${op}:${config.access.join('')}]`;
 }
 
 function arity(op: ElementwiseKind): number {
@@ -86,8 +92,9 @@ function expression(op: ElementwiseKind): string {
 export function wgsl(config: ElementwiseConfig): string {
   const inputs = arity(config.op);
   const bindings = names.slice(0, inputs).map((n, i) => `@group(0) @binding(${i}) var<storage, read> ${n}: array<f32>;`);
-  const offsetFns = names.slice(0, inputs).map((_, i) => (config.contiguous[i] ? '' : stridedOffsetFn(`offset${i}`, 'p.shape', `p.strides${i}`, 'p.rank', `p.offset${i}`)));
-  const reads = names.slice(0, inputs).map((n, i) => `let ${['x', 'y', 'z'][i]} = ${n}[${config.contiguous[i] ? `p.offset${i} + i` : `offset${i}(i)`}];`);
+  const offsetFns = names.slice(0, inputs).map((_, i) => (config.access[i] === 's' ? stridedOffsetFn(`offset${i}`, 'p.shape', `p.strides${i}`, 'p.rank', `p.offset${i}`) : ''));
+  const index = (i: number) => ({ c: `p.offset${i} + i`, r: `p.offset${i} + i % p.period${i}`, s: `offset${i}(i)` })[config.access[i]];
+  const reads = names.slice(0, inputs).map((n, i) => `let ${['x', 'y', 'z'][i]} = ${n}[${index(i)}];`);
   return `
 ${layout.wgsl()}
 ${bindings.join('\n')}
@@ -97,10 +104,7 @@ ${mathHelpers}
 ${offsetFns.join('\n')}
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
-  let i = group * ${linearWorkgroupSize}u + lid;
-  if (i >= p.n) { return; }
-  ${reads.join('\n  ')}
-  out[i] = ${expression(config.op)};
+  ${forEachElement('p.n', `${reads.join(' ')}\n    out[i] = ${expression(config.op)};`)}
 }`;
 }
 
@@ -108,14 +112,24 @@ ${offsetFns.join('\n')}
 export function dispatch(runtime: GpuRuntime, op: ElementwiseKind, shape: readonly number[], inputs: readonly StridedInput[], out: GPUBuffer): void {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n === 0) return;
-  const contiguous = inputs.map((input) => isContiguous(shape, input.strides));
-  const config: ElementwiseConfig = { op, contiguous };
+  const reads = inputs.map((input) => accessOf(shape, input.strides));
+  const config: ElementwiseConfig = { op, access: reads.map((r) => r.access) };
   const uniforms = layout.pack({
     n, rank: shape.length, shape,
+    period0: reads[0]?.period ?? 1, period1: reads[1]?.period ?? 1, period2: reads[2]?.period ?? 1,
     offset0: inputs[0]?.offset ?? 0, offset1: inputs[1]?.offset ?? 0, offset2: inputs[2]?.offset ?? 0,
     strides0: inputs[0]?.strides ?? [], strides1: inputs[1]?.strides ?? [], strides2: inputs[2]?.strides ?? [],
   });
   runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [...inputs.map((x) => x.buffer), out],
-    gridFor(Math.ceil(n / linearWorkgroupSize)), uniforms);
+    linearGrid(n), uniforms);
 }
 
+/** Classifies how a view with `strides` is read at output `shape` (see Access). */
+export function accessOf(shape: readonly number[], strides: readonly number[]): { access: Access; period: number } {
+  if (isContiguous(shape, strides)) return { access: 'c', period: 1 };
+  let period = 1;
+  let d = shape.length - 1;
+  for (; d >= 0 && (shape[d] === 1 || strides[d] === period); d--) period *= shape[d];
+  for (let lead = d; lead >= 0; lead--) if (strides[lead] !== 0 && shape[lead] !== 1) return { access: 's', period: 1 };
+  return { access: 'r', period };
+}

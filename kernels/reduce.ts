@@ -150,7 +150,9 @@ export function dispatch(runtime: GpuRuntime, op: ReduceOp, x: GPUBuffer, shape:
     runtime.release(positions);
     return;
   }
-  const variant: ReduceVariant = run <= 64 ? 'thread' : 'workgroup';
+  const forced = process.env.MANGO_REDUCE;
+  // One invocation per output wins whenever there are enough outputs to fill the device (bench/NOTES.md).
+  const variant: ReduceVariant = forced === 'thread' || forced === 'workgroup' ? forced : outputs >= 32 || run <= 64 ? 'thread' : 'workgroup';
   const config: ReduceConfig = { op, variant, finishing: false };
   const positions = positionsScratch();
   const groups = variant === 'thread' ? Math.ceil(outputs / workgroupSize) : outputs;

@@ -10,6 +10,11 @@ import { UniformLayout } from './uniforms.ts';
 const workgroupSize = 64;
 const layout = new UniformLayout('Params', [['rows', 'u32'], ['width', 'u32'], ['eps', 'f32'], ['smoothing', 'f32']]);
 
+/** One invocation per row beats a workgroup per row (barriers are costly) once rows fill the device. */
+export function perThreadRows(rows: number): boolean {
+  return rows >= 64;
+}
+
 /** Shared-memory tree reduction helpers over `workgroupSize` lanes. */
 const reductions = `
 var<workgroup> lanes: array<f32, ${workgroupSize}>;
@@ -40,9 +45,16 @@ ${bindings.map((b, i) => `@group(0) @binding(${i}) ${b}`).join('\n')}
 @group(0) @binding(${bindings.length}) var<uniform> p: Params;
 ${reductions}`;
 
+/** Entry point of the per-thread variants: one invocation per row, no barriers. */
+const perThreadMain = `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let row = group * ${workgroupSize}u + lid;
+  if (row >= p.rows) { return; }
+  let base = row * p.width;`;
+
 const rowLoop = (body: string) => `for (var j = lid; j < p.width; j += ${workgroupSize}u) { ${body} }`;
 
-export type RowKernel = 'softmax' | 'logSoftmax' | 'softmaxPerThread' | 'logSoftmaxPerThread' | 'layerNorm' | 'layerNormBackward' | 'crossEntropy' | 'columnSums';
+export type RowKernel = 'softmax' | 'logSoftmax' | 'softmaxPerThread' | 'logSoftmaxPerThread' | 'layerNormPerThread' | 'layerNormBackwardPerThread' | 'layerNorm' | 'layerNormBackward' | 'crossEntropy' | 'columnSums';
 
 export function wgsl(kernel: RowKernel): string {
   const main = `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {\n  ${flatWorkgroupIndex}\n  let row = group;\n  if (row >= p.rows) { return; }\n  let base = row * p.width;`;
@@ -63,16 +75,44 @@ ${main}
     case 'logSoftmaxPerThread':
       // One invocation per row, no barriers: for short rows (attention scores over few tokens).
       return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read_write> y: array<f32>;'])}
-@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
-  ${flatWorkgroupIndex}
-  let row = group * ${workgroupSize}u + lid;
-  if (row >= p.rows) { return; }
-  let base = row * p.width;
+${perThreadMain}
   var m = -3.4028234663852886e38;
   for (var j = 0u; j < p.width; j++) { m = max(m, x[base + j]); }
   var s = 0.0;
   for (var j = 0u; j < p.width; j++) { s += exp(x[base + j] - m); }
   ${kernel === 'softmaxPerThread' ? 'for (var j = 0u; j < p.width; j++) { y[base + j] = exp(x[base + j] - m) / s; }' : 'let lse = m + log(s); for (var j = 0u; j < p.width; j++) { y[base + j] = x[base + j] - lse; }'}
+}`;
+    case 'layerNormPerThread':
+      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;', 'var<storage, read> beta: array<f32>;',
+        'var<storage, read_write> y: array<f32>;', 'var<storage, read_write> meanOut: array<f32>;', 'var<storage, read_write> rstdOut: array<f32>;'])}
+${perThreadMain}
+  var s = 0.0;
+  for (var j = 0u; j < p.width; j++) { s += x[base + j]; }
+  let mean = s / f32(p.width);
+  var q = 0.0;
+  for (var j = 0u; j < p.width; j++) { let d = x[base + j] - mean; q += d * d; }
+  let rstd = inverseSqrt(q / f32(p.width) + p.eps);
+  for (var j = 0u; j < p.width; j++) { y[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j]; }
+  meanOut[row] = mean;
+  rstdOut[row] = rstd;
+}`;
+    case 'layerNormBackwardPerThread':
+      return `${header(['var<storage, read> dy: array<f32>;', 'var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;',
+        'var<storage, read> meanIn: array<f32>;', 'var<storage, read> rstdIn: array<f32>;', 'var<storage, read_write> dx: array<f32>;',
+        'var<storage, read_write> xhatDy: array<f32>;'])}
+${perThreadMain}
+  let mean = meanIn[row]; let rstd = rstdIn[row];
+  var sg = 0.0; var sgx = 0.0;
+  for (var j = 0u; j < p.width; j++) {
+    let xhat = (x[base + j] - mean) * rstd; let g = dy[base + j] * gamma[j];
+    sg += g; sgx += g * xhat; xhatDy[base + j] = xhat * dy[base + j];
+  }
+  sg = sg / f32(p.width);
+  sgx = sgx / f32(p.width);
+  for (var j = 0u; j < p.width; j++) {
+    let xhat = (x[base + j] - mean) * rstd;
+    dx[base + j] = rstd * (dy[base + j] * gamma[j] - sg - xhat * sgx);
+  }
 }`;
     case 'layerNorm':
       return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;', 'var<storage, read> beta: array<f32>;',

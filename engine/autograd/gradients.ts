@@ -78,6 +78,14 @@ export const gradientRules = {
     const da = transposeA
       ? ops.matmul(bs, dy, { transposeA: transposeB, transposeB: true })
       : ops.matmul(dy, bs, { transposeA: false, transposeB: !transposeB });
+    // A weight shared across a batch (x [..., M, K] · W [K, N]): fold the batch into one GEMM over all
+    // rows instead of per-batch products summed afterwards.
+    if (b.rank === 2 && as.rank > 2 && !transposeA) {
+      const rows = ops.reshape(as, [-1, as.shape[as.rank - 1]]);
+      const dRows = ops.reshape(dy, [-1, dy.shape[dy.rank - 1]]);
+      const db = transposeB ? ops.matmul(dRows, rows, { transposeA: true }) : ops.matmul(rows, dRows, { transposeA: true });
+      return [sumTo(da, a.shape), db];
+    }
     const db = transposeB
       ? ops.matmul(dy, as, { transposeA: true, transposeB: transposeA })
       : ops.matmul(as, dy, { transposeA: !transposeA, transposeB: false });

@@ -85,9 +85,9 @@ export class WebGpuBackend implements Backend {
 
   matmul(a: View, b: View, { transposeA, transposeB }: MatmulOptions): GpuBuffer {
     const r = a.shape.length;
-    const [M, K] = transposeA ? [a.shape[r - 1], a.shape[r - 2]] : [a.shape[r - 2], a.shape[r - 1]];
+    let [M, K] = transposeA ? [a.shape[r - 1], a.shape[r - 2]] : [a.shape[r - 2], a.shape[r - 1]];
     const N = transposeB ? b.shape[r - 2] : b.shape[r - 1];
-    const batch = coalesce(a.shape.slice(0, r - 2), [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2)]);
+    let batch = coalesce(a.shape.slice(0, r - 2), [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2)]);
     const [aRow, aCol] = transposeA ? [a.strides[r - 1], a.strides[r - 2]] : [a.strides[r - 2], a.strides[r - 1]];
     const [bRow, bCol] = transposeB ? [b.strides[r - 1], b.strides[r - 2]] : [b.strides[r - 2], b.strides[r - 1]];
     const batches = sizeOf(batch.shape);
@@ -95,6 +95,11 @@ export class WebGpuBackend implements Backend {
     if (K === 0) {
       dispatchFill(this.runtime, out.buffer, batches * M * N, 0);
       return out;
+    }
+    // x·W with W shared across the batch and x's batch rows stacked: one GEMM with M·batch rows.
+    if (batch.shape.length === 1 && batch.strides[1][0] === 0 && batch.strides[0][0] === M * aRow) {
+      M *= batch.shape[0];
+      batch = { shape: [], strides: [[], []] };
     }
     matmul.dispatch(this.runtime, {
       M, N, K, batchShape: batch.shape, aBatchStrides: batch.strides[0], bBatchStrides: batch.strides[1],
@@ -137,7 +142,7 @@ export class WebGpuBackend implements Backend {
   softmax(x: View, log: boolean): GpuBuffer {
     const out = this.allocate(sizeOf(x.shape));
     const [count, width] = this.rowsOf(x.shape);
-    const kernel = width <= 128 ? (log ? 'logSoftmaxPerThread' : 'softmaxPerThread') : log ? 'logSoftmax' : 'softmax';
+    const kernel = rows.perThreadRows(count) ? (log ? 'logSoftmaxPerThread' : 'softmaxPerThread') : log ? 'logSoftmax' : 'softmax';
     this.withContiguous(x, (buffer) => rows.dispatch(this.runtime, kernel, [buffer, out.buffer], count, width));
     return out;
   }
@@ -148,7 +153,7 @@ export class WebGpuBackend implements Backend {
     const mean = this.allocate(count);
     const rstd = this.allocate(count);
     this.withContiguousAll([x, gamma, beta], ([xb, gb, bb]) =>
-      rows.dispatch(this.runtime, 'layerNorm', [xb, gb, bb, y.buffer, mean.buffer, rstd.buffer], count, width, { eps }));
+      rows.dispatch(this.runtime, rows.perThreadRows(count) ? 'layerNormPerThread' : 'layerNorm', [xb, gb, bb, y.buffer, mean.buffer, rstd.buffer], count, width, { eps }));
     return { y, mean, rstd };
   }
 
@@ -159,7 +164,7 @@ export class WebGpuBackend implements Backend {
     const dbeta = this.allocate(width);
     const xhatDy = this.allocate(sizeOf(x.shape));
     this.withContiguousAll([dy, x, gamma, mean, rstd], ([dyb, xb, gb, mb, rb]) => {
-      rows.dispatch(this.runtime, 'layerNormBackward', [dyb, xb, gb, mb, rb, dx.buffer, xhatDy.buffer], count, width);
+      rows.dispatch(this.runtime, rows.perThreadRows(count) ? 'layerNormBackwardPerThread' : 'layerNormBackward', [dyb, xb, gb, mb, rb, dx.buffer, xhatDy.buffer], count, width);
       rows.dispatch(this.runtime, 'columnSums', [xhatDy.buffer, dgamma.buffer], count, width);
       rows.dispatch(this.runtime, 'columnSums', [dyb, dbeta.buffer], count, width);
     });
@@ -207,7 +212,7 @@ export class WebGpuBackend implements Backend {
 
   /** The fused kernel (one invocation per query) beats GEMM→softmax→GEMM here only for short sequences. */
   prefersFusedAttention(keys: number): boolean {
-    return keys <= 96;
+    return keys <= (Number(process.env.MANGO_FUSED_ATTENTION_MAX_KEYS) || 96);
   }
 
   attention(q: View, k: View, v: View, scale: number): AttentionResult {

@@ -2,7 +2,11 @@
  * Records many dispatches and copies into one command encoder (one compute pass across consecutive
  * dispatches) and submits them together: per-submit overhead dominates small kernels otherwise.
  */
+import type { Profiler } from './profiler.ts';
+
 export class CommandBatch {
+  /** When set, each dispatch gets its own pass with timestamps (slower; for measurement only). */
+  profiler: Profiler | undefined;
   private encoder: GPUCommandEncoder | undefined;
   private pass: GPUComputePassEncoder | undefined;
   private recorded = 0;
@@ -15,11 +19,17 @@ export class CommandBatch {
     readonly maxCommandsPerSubmit = 64,
   ) {}
 
-  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, workgroups: readonly [number, number, number]): void {
+  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, workgroups: readonly [number, number, number], key = ''): void {
+    const timestampWrites = this.profiler?.nextPass(key);
+    if (timestampWrites) {
+      this.endPass();
+      this.pass = this.currentEncoder().beginComputePass({ timestampWrites });
+    }
     if (!this.pass) this.pass = this.currentEncoder().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
+    if (timestampWrites) this.endPass();
     this.dispatches++;
     this.countCommand();
   }
@@ -40,6 +50,7 @@ export class CommandBatch {
       return;
     }
     this.endPass();
+    this.profiler?.resolveInto(this.encoder);
     const commands = this.encoder.finish();
     this.encoder = undefined;
     this.recorded = 0;

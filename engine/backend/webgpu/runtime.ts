@@ -3,11 +3,13 @@
  * Everything that touches the GPU goes through here; waits never rely on `onSubmittedWorkDone()` (it does
  * not keep Node's event loop alive), only on `mapAsync`.
  */
+import { MangoError } from '../../errors.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { CommandBatch } from './command-batch.ts';
 import { openDawnDevice, type DawnDevice, type DeviceOptions } from './device.ts';
 import { ErrorLog } from './error-log.ts';
 import { PipelineCache, type KernelVariant } from './pipeline-cache.ts';
+import { Profiler, type KernelTime } from './profiler.ts';
 
 export type { KernelVariant } from './pipeline-cache.ts';
 export type Workgroups = readonly [number, number, number];
@@ -74,7 +76,7 @@ export class GpuRuntime {
       entries.push({ binding: storage.length, resource: { buffer: uniformBuffer } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    this.batch.dispatch(pipeline, bindGroup, workgroups);
+    this.batch.dispatch(pipeline, bindGroup, workgroups, kernel.key);
     if (uniformBuffer) this.pool.release(uniformBuffer);
   }
 
@@ -118,6 +120,35 @@ export class GpuRuntime {
     } finally {
       this.release(probe);
     }
+  }
+
+  /** Runs `work` with per-dispatch timestamps and returns GPU milliseconds per kernel key. */
+  async profile(work: () => Promise<void>): Promise<KernelTime[]> {
+    if (!this.dawn.features.has('timestamp-query')) {
+      throw new MangoError('this adapter has no timestamp-query feature', 'profile on an adapter that supports timestamp queries');
+    }
+    this.flush();
+    const profiler = new Profiler(this.device);
+    this.batch.profiler = profiler;
+    try {
+      await work();
+      this.flush();
+      await this.sync();
+    } finally {
+      this.batch.profiler = undefined;
+    }
+    const results = await profiler.results(async (buffer) => {
+      const staging = this.device.createBuffer({ size: buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const encoder = this.device.createCommandEncoder();
+      encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
+      this.device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const copy = staging.getMappedRange().slice(0);
+      staging.destroy();
+      return copy;
+    });
+    profiler.destroy();
+    return results;
   }
 
   close(): void {

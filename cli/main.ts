@@ -1,0 +1,55 @@
+/** `mango <command>`: train, inspect (and more as they land). Friendly errors, --help everywhere. */
+import { MangoError } from '../engine/index.ts';
+import { closeSharedRuntime } from '../engine/backend/webgpu/backend.ts';
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, () => Promise<Command>> = {
+  train: async () => (await import('./commands/train.ts')).trainCommand,
+  inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
+};
+
+const summaries: Record<string, string> = {
+  train: 'train a ViT on Fashion-MNIST or CIFAR-10, with checkpoints and resume',
+  inspect: 'print a checkpoint\'s config, tensors, shapes and FLOPs',
+};
+
+function usage(): string {
+  return ['usage: mango <command> [options]   (mango <command> --help for its options)', '', 'commands:',
+    ...Object.keys(commands).map((c) => `  ${c.padEnd(10)} ${summaries[c]}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`mango: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await load()).run(rest);
+}
+
+let code = 1;
+try {
+  code = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof MangoError) {
+    console.error(`\nmango: ${error.message}`);
+    code = 1;
+  } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`mango: ${(error as Error).message} (see --help)`);
+    code = 2;
+  } else {
+    throw error;
+  }
+} finally {
+  closeSharedRuntime();
+}
+process.exitCode = code;

@@ -1,0 +1,86 @@
+/** Shared CLI plumbing: backend choice, dataset loading, config resolution, Ctrl-C handling. */
+import { existsSync, readFileSync } from 'node:fs';
+import * as E from '../engine/index.ts';
+import { MangoError, NoGpuAdapterError } from '../engine/index.ts';
+import { resolveConfig, type ViTConfig } from '../models/config.ts';
+import { loadCifar10, loadFashionMnist, subset, type Dataset } from '../models/data/dataset.ts';
+
+export async function chooseBackend(name: string | undefined): Promise<E.Backend> {
+  if (name === 'cpu') return E.setBackend('cpu');
+  try {
+    const backend = await E.setBackend('webgpu');
+    return backend;
+  } catch (error) {
+    if (error instanceof NoGpuAdapterError && name === undefined) {
+      console.error(`warning: ${error.message.split('\n')[0]}; falling back to the CPU backend (slow). Pass --backend webgpu to make this an error.`);
+      return E.setBackend('cpu');
+    }
+    throw error;
+  }
+}
+
+export function describeBackend(backend: E.Backend): string {
+  const runtime = (backend as { runtime?: { dawn: { adapter: { description: string } } } }).runtime;
+  return runtime ? `webgpu (${runtime.dawn.adapter.description})` : backend.name;
+}
+
+export function loadConfig(value: string): ViTConfig {
+  if (value.endsWith('.json')) {
+    if (!existsSync(value)) throw new MangoError(`config file ${value} does not exist`, 'pass a preset name or an existing JSON file');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(value, 'utf8'));
+    } catch (cause) {
+      throw new MangoError(`config file ${value} is not valid JSON (${(cause as Error).message})`, 'fix the JSON syntax', { cause });
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new MangoError(`config file ${value} must hold a JSON object`, 'see models/config.ts for the fields');
+    return resolveConfig(parsed as Partial<ViTConfig>);
+  }
+  return resolveConfig(value);
+}
+
+export function loadData(name: string, dir: string | undefined, trainSubset?: number, testSubset?: number): { train: Dataset; test: Dataset } {
+  let data: { train: Dataset; test: Dataset };
+  if (name === 'fashion-mnist') data = loadFashionMnist(dir);
+  else if (name === 'cifar10') {
+    if (!dir) throw new MangoError('CIFAR-10 needs --data-dir', 'download the CIFAR-10 binary version and pass the cifar-10-batches-bin folder');
+    data = loadCifar10(dir);
+  } else throw new MangoError(`unknown dataset "${name}"`, 'use fashion-mnist or cifar10');
+  return {
+    train: trainSubset ? subset(data.train, trainSubset) : data.train,
+    test: testSubset ? subset(data.test, testSubset) : data.test,
+  };
+}
+
+export function checkDataFitsModel(data: Dataset, config: ViTConfig): void {
+  const [c, h] = data.imageShape;
+  if (c !== config.channels || h !== config.imageSize || data.classes !== config.classes) {
+    throw new MangoError(`the ${data.name} images (${h}²×${c}, ${data.classes} classes) do not fit the model (${config.imageSize}²×${config.channels}, ${config.classes} classes)`,
+      'pick a config for this dataset (fmnist-* for Fashion-MNIST, cifar-* for CIFAR-10)');
+  }
+}
+
+/** An AbortSignal raised by the first Ctrl-C; a second Ctrl-C exits at once. */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    console.error('\nstopping after this step (checkpointing)… press Ctrl-C again to quit at once');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return controller.signal;
+}
+
+export function integer(value: string | undefined, name: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new MangoError(`--${name} must be an integer ≥ ${min} (got "${value}")`, `pass e.g. --${name} ${Math.max(min, 1)}`);
+  return n;
+}
+
+export function number(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new MangoError(`--${name} must be a number (got "${value}")`, `pass e.g. --${name} 0.001`);
+  return n;
+}
