@@ -1,0 +1,49 @@
+/** The `mango` CLI: help, friendly errors, a small training run with checkpoint, resume and inspect. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { listCheckpoints } from '../../models/checkpoint/checkpoint.ts';
+import { fashionMnistLikeFolder } from '../helpers/idx-folder.ts';
+
+const bin = fileURLToPath(new URL('../../cli/mango.mjs', import.meta.url));
+const mango = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+
+test('--help on every command; unknown command and bad options are friendly', () => {
+  assert.match(mango('--help').stdout, /train[\s\S]*inspect/);
+  assert.match(mango('train', '--help').stdout, /--config/);
+  assert.match(mango('inspect', '--help').stdout, /usage: mango inspect/);
+  const unknown = mango('fly');
+  assert.is(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command "fly"/);
+  const badConfig = mango('train', '--config', 'nope', '--backend', 'cpu');
+  assert.is(badConfig.status, 1);
+  assert.match(badConfig.stderr, /unknown config "nope"[\s\S]*fix: use one of/);
+  const noData = mango('train', '--data-dir', '/nonexistent', '--backend', 'cpu');
+  assert.match(noData.stderr, /does not exist[\s\S]*setup\.sh/);
+  const badNumber = mango('train', '--batch', 'many', '--backend', 'cpu', '--data-dir', fashionMnistLikeFolder(32, 8));
+  assert.match(badNumber.stderr, /--batch must be an integer/);
+});
+
+test('train writes checkpoints and a log, resume continues, inspect reads the checkpoint', () => {
+  const data = fashionMnistLikeFolder();
+  const out = mkdtempSync(join(tmpdir(), 'cli-run-'));
+  const common = ['--config', 'fmnist-d32-l2', '--data-dir', data, '--batch', '32', '--backend', 'cpu', '--out', out, '--eval-every', '4', '--checkpoint-every', '4'];
+  const first = mango('train', ...common, '--steps', '4');
+  assert.is(first.status, 0, first.stderr);
+  assert.match(first.stdout, /done: 4 steps, test accuracy/);
+  assert.ok(existsSync(join(out, 'log.jsonl')));
+  const second = mango('train', ...common, '--steps', '8', '--resume');
+  assert.is(second.status, 0, second.stderr);
+  assert.match(second.stdout, /resumed from step 4[\s\S]*done: 8 steps/);
+  const checkpoints = listCheckpoints(join(out, 'checkpoints'));
+  assert.match(checkpoints.at(-1)!, /step-00000008\.safetensors$/);
+  const inspect = mango('inspect', checkpoints.at(-1)!);
+  assert.is(inspect.status, 0, inspect.stderr);
+  assert.match(inspect.stdout, /ViT d32·L2·h2[\s\S]*step 8[\s\S]*blocks\.1\.mlp\.fc2\.weight\s+\[32, 128\]/);
+});
+
+test.run();
