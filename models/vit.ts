@@ -6,8 +6,6 @@ import { Block, initStd, LayerNorm, Linear, PatchEmbed } from './nn/layers.ts';
 import { Module } from './nn/module.ts';
 
 export class ViT extends Module {
-  readonly clsToken: Tensor;
-  readonly posEmbed: Tensor;
   readonly patchEmbed: PatchEmbed;
   readonly blocks: Block[];
   readonly norm: LayerNorm;
@@ -23,8 +21,8 @@ export class ViT extends Module {
     const context = { random, backend: options.backend ?? E.getBackend() };
     const { dim } = config;
     // Registration order = timm's state_dict order.
-    this.clsToken = this.parameter('cls_token', E.randn([1, 1, dim], { std: 1e-6, random, backend: context.backend }));
-    this.posEmbed = this.parameter('pos_embed', E.truncatedNormal([1, tokensOf(config), dim], { std: initStd, random, backend: context.backend }));
+    this.parameter('cls_token', E.randn([1, 1, dim], { std: 1e-6, random, backend: context.backend }));
+    this.parameter('pos_embed', E.truncatedNormal([1, tokensOf(config), dim], { std: initStd, random, backend: context.backend }));
     this.patchEmbed = this.child('patch_embed', new PatchEmbed(config.channels, config.patchSize, dim, context));
     this.blocks = Array.from({ length: config.depth }, (_, i) => new Block(dim, config.heads, config.mlpRatio, context, {
       dropout: config.dropout, dropPath: config.dropPath * (config.depth > 1 ? i / (config.depth - 1) : 0), random,
@@ -33,6 +31,9 @@ export class ViT extends Module {
     this.norm = this.child('norm', new LayerNorm(dim, context));
     this.head = this.child('head', new Linear(dim, config.classes, context));
   }
+
+  get clsToken(): Tensor { return this.p('cls_token'); }
+  get posEmbed(): Tensor { return this.p('pos_embed'); }
 
   get backend(): Backend {
     return this.clsToken.backend;

@@ -12,13 +12,14 @@ export interface InitContext {
 export const initStd = 0.02;
 
 export class Linear extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
   constructor(readonly inFeatures: number, readonly outFeatures: number, { random, backend }: InitContext) {
     super();
-    this.weight = this.parameter('weight', E.truncatedNormal([outFeatures, inFeatures], { std: initStd, random, backend }));
-    this.bias = this.parameter('bias', E.zeros([outFeatures], backend));
+    this.parameter('weight', E.truncatedNormal([outFeatures, inFeatures], { std: initStd, random, backend }));
+    this.parameter('bias', E.zeros([outFeatures], backend));
   }
+
+  get weight(): Tensor { return this.p('weight'); }
+  get bias(): Tensor { return this.p('bias'); }
 
   /** x [..., in] → [..., out] = x·Wᵀ + b (no transposed copy of W). */
   forward(x: Tensor): Tensor {
@@ -27,13 +28,14 @@ export class Linear extends Module {
 }
 
 export class LayerNorm extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
   constructor(dim: number, { backend }: InitContext, readonly eps = 1e-6) {
     super();
-    this.weight = this.parameter('weight', E.ones([dim], backend));
-    this.bias = this.parameter('bias', E.zeros([dim], backend));
+    this.parameter('weight', E.ones([dim], backend));
+    this.parameter('bias', E.zeros([dim], backend));
   }
+
+  get weight(): Tensor { return this.p('weight'); }
+  get bias(): Tensor { return this.p('bias'); }
 
   forward(x: Tensor): Tensor {
     return E.layerNorm(x, this.weight, this.bias, this.eps);
@@ -115,13 +117,14 @@ export class Block extends Module {
 
 /** Non-overlapping patches as a matmul: [B, C, H, W] → [B, N, C·p·p] · Wᵀ, W stored as timm's [D, C, p, p]. */
 export class PatchEmbed extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
   constructor(readonly channels: number, readonly patch: number, readonly dim: number, { random, backend }: InitContext) {
     super();
-    this.weight = this.parameter('proj.weight', E.truncatedNormal([dim, channels, patch, patch], { std: initStd, random, backend }));
-    this.bias = this.parameter('proj.bias', E.zeros([dim], backend));
+    this.parameter('proj.weight', E.truncatedNormal([dim, channels, patch, patch], { std: initStd, random, backend }));
+    this.parameter('proj.bias', E.zeros([dim], backend));
   }
+
+  get weight(): Tensor { return this.p('proj.weight'); }
+  get bias(): Tensor { return this.p('proj.bias'); }
 
   forward(images: Tensor): Tensor {
     const [batch, channels, height, width] = images.shape;

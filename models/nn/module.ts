@@ -21,6 +21,38 @@ export abstract class Module {
     return value;
   }
 
+  /** The current tensor of own parameter `name` (layers read parameters through this, never cache them). */
+  protected p(name: string): Tensor {
+    return this.ownParameters.get(name)!;
+  }
+
+  /**
+   * Runs `fn` with some parameters replaced by other tensors (e.g. weights computed by a growth
+   * operator, so gradients flow into it), then restores the originals.
+   */
+  withParameters<T>(values: ReadonlyMap<string, Tensor>, fn: () => T): T {
+    const previous = new Map<string, Tensor>();
+    try {
+      for (const [path, t] of values) previous.set(path, this.swapParameter(path, t));
+      return fn();
+    } finally {
+      for (const [path, t] of previous) this.swapParameter(path, t);
+    }
+  }
+
+  private swapParameter(path: string, value: Tensor): Tensor {
+    const own = this.ownParameters.get(path);
+    if (own) {
+      if (own.shape.join() !== value.shape.join()) throw new MangoError(`${path}: a [${value.shape}] tensor cannot stand in for [${own.shape}]`, 'this is a bug in the caller');
+      this.ownParameters.set(path, value);
+      return own;
+    }
+    for (const [name, m] of this.children) {
+      if (path.startsWith(`${name}.`)) return m.swapParameter(path.slice(name.length + 1), value);
+    }
+    throw new MangoError(`no parameter named ${path}`, 'check the parameter name');
+  }
+
   protected child<M extends Module>(name: string, module: M): M {
     this.children.set(name, module);
     return module;

@@ -1,0 +1,224 @@
+/**
+ * The Mango operator (mango-spec §2): a tensor-ring MPO with cores S_B [R,B,B,R], S_I [R,I1,I2,R],
+ * S_O [R,O1,O2,R], S_L [R,L1,L2,R] mapping the source layer tensor M1 [B, D1+1, D1, L1] to the target's
+ * M2 [B, D2+1, D2, L2]; every target weight is a linear function of all source weights. The full map S
+ * (|M1|·|M2| entries) is never built: contraction runs as batched GEMMs in one of two orders (A: mode
+ * products B→I→O→L; B: "sandwich" per target matrix), picked by an analytic cost model, and the
+ * materialisation is chunked per target layer. Aux expanders G_out, G_in handle embeddings, norms, head.
+ */
+import * as E from '../engine/index.ts';
+import type { Backend, Random, Tensor } from '../engine/index.ts';
+import { MangoError } from '../engine/index.ts';
+import type { ViTConfig } from '../models/config.ts';
+import { depthMap, duplicationMatrices } from './duplication.ts';
+import { blocksPerLayer, checkPackable, unpackLayers } from './pack.ts';
+
+export type ContractionOrder = 'A' | 'B';
+
+export interface MangoOptions {
+  /** ring rank R (default 1) */
+  rank?: number;
+  /** contraction order; 'auto' (default) picks the cheaper by the cost model */
+  order?: ContractionOrder | 'auto';
+  /** off-slot noise relative to the RMS of the main slice (default 1e-2; spec §3.3) */
+  noise?: number;
+  /** depth map of S_L's main slot when L2 ≠ L1 (default 'stack') */
+  depthInit?: 'stack' | 'interlace';
+  /** freeze S_B to the identity (LiGO-proxy: no mixing across weight types) */
+  freezeTypeMixing?: boolean;
+  /** freeze S_L (no learned mixing across layers) */
+  freezeLayerMixing?: boolean;
+  random?: Random;
+  backend?: Backend;
+}
+
+interface Dims { B: number; I1: number; O1: number; L1: number; I2: number; O2: number; L2: number; R: number }
+
+/** Analytic MAC counts of one operator forward (spec §2.3). */
+export function contractionMacs(d: Dims, order: ContractionOrder): number {
+  const { B, I1, O1, L1, I2, O2, L2, R } = d;
+  if (order === 'A') return R * R * B * B * I1 * O1 * L1 + R ** 3 * B * I1 * I2 * O1 * L1 + R ** 3 * B * I2 * O1 * O2 * L1 + R * R * B * I2 * O2 * L1 * L2;
+  return R ** 3 * B * B * L1 * L2 + R * R * B * B * L1 * L2 * I1 * O1 + R ** 3 * B * L2 * I1 * I2 * O1 + R * R * B * L2 * I2 * O1 * O2;
+}
+
+export class MangoOperator {
+  readonly dims: Dims;
+  readonly order: ContractionOrder;
+  readonly SB: Tensor;
+  readonly SI: Tensor;
+  readonly SO: Tensor;
+  readonly SL: Tensor;
+  /** residual-width expander [D1, D2] (embeddings, norms) and head-input expander [D1, D2] */
+  readonly gOut: Tensor;
+  readonly gIn: Tensor;
+
+  constructor(readonly source: ViTConfig, readonly target: ViTConfig, readonly options: MangoOptions = {}) {
+    checkPackable(source);
+    checkPackable(target);
+    const R = options.rank ?? 1;
+    if (!Number.isInteger(R) || R < 1) throw new MangoError(`Mango rank must be an integer ≥ 1 (got ${R})`, 'use --rank 1, 2, 4, …');
+    for (const key of ['imageSize', 'channels', 'patchSize', 'classes'] as const) {
+      if (source[key] !== target[key]) throw new MangoError(`source and target differ in ${key} (${source[key]} vs ${target[key]})`, 'growth keeps the input and output format; only width and depth grow');
+    }
+    if (target.dim < source.dim || target.depth < source.depth) {
+      throw new MangoError(`cannot grow d${source.dim}·L${source.depth} into the smaller d${target.dim}·L${target.depth}`, 'the target must be at least as wide and as deep as the source');
+    }
+    const [D1, D2] = [source.dim, target.dim];
+    this.dims = { B: blocksPerLayer, I1: D1 + 1, O1: D1, L1: source.depth, I2: D2 + 1, O2: D2, L2: target.depth, R };
+    const requested = options.order ?? 'auto';
+    this.order = requested === 'auto' ? (contractionMacs(this.dims, 'A') <= contractionMacs(this.dims, 'B') ? 'A' : 'B') : requested;
+
+    const random = options.random ?? new E.Random(0);
+    const backend = options.backend ?? E.getBackend();
+    const { E: expand, F } = duplicationMatrices(D1, D2);
+    const identity = (n: number) => Float32Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0));
+    const withBiasSlot = new Float32Array((D1 + 1) * (D2 + 1));
+    for (let i = 0; i < D1; i++) withBiasSlot.set(F.subarray(i * D2, (i + 1) * D2), i * (D2 + 1));
+    withBiasSlot[D1 * (D2 + 1) + D2] = 1;
+    const depth = source.depth === target.depth ? identity(source.depth) : depthMap(source.depth, target.depth, options.depthInit ?? 'stack');
+    const noise = options.noise ?? 1e-2;
+    const core = (main: Float32Array, rows: number, cols: number, frozen = false) => {
+      const rms = Math.sqrt(main.reduce((s, v) => s + v * v, 0) / main.length);
+      const values = new Float32Array(R * rows * cols * R);
+      for (let a = 0; a < R; a++) for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let b = 0; b < R; b++) {
+        const at = ((a * rows + r) * cols + c) * R + b;
+        values[at] = a === 0 && b === 0 ? main[r * cols + c] : frozen ? 0 : noise * rms * random.normal();
+      }
+      return E.fromArray(values, [R, rows, cols, R], backend).keep().requireGrad(!frozen);
+    };
+    this.SB = core(identity(blocksPerLayer), blocksPerLayer, blocksPerLayer, options.freezeTypeMixing);
+    this.SI = core(withBiasSlot, D1 + 1, D2 + 1);
+    this.SO = core(expand, D1, D2);
+    this.SL = core(depth, source.depth, target.depth, options.freezeLayerMixing);
+    this.gOut = E.fromArray(expand, [D1, D2], backend).keep().requireGrad();
+    this.gIn = E.fromArray(F, [D1, D2], backend).keep().requireGrad();
+  }
+
+  /** Trainable tensors by name (frozen cores excluded). */
+  namedParameters(): [string, Tensor][] {
+    const all: [string, Tensor][] = [['S_B', this.SB], ['S_I', this.SI], ['S_O', this.SO], ['S_L', this.SL], ['G_out', this.gOut], ['G_in', this.gIn]];
+    return all.filter(([, t]) => t.requiresGrad);
+  }
+
+  parameterCount(): number {
+    return [this.SB, this.SI, this.SO, this.SL, this.gOut, this.gIn].reduce((n, t) => n + t.size, 0);
+  }
+
+  /** MACs of one forward contraction in the chosen order. */
+  macs(order = this.order): number {
+    return contractionMacs(this.dims, order);
+  }
+
+  /** K[b2, β, b1, δ, l1, l2] = Σ_α S_B[α,b1,b2,β] · S_L[δ,l1,l2,α]: the tiny type×layer coefficient tensor. */
+  private coefficients(): Tensor {
+    const { B, L1, L2, R } = this.dims;
+    const sb = this.SB.permute([2, 3, 1, 0]).reshape([B * R * B, R]);
+    const sl = this.SL.permute([3, 0, 1, 2]).reshape([R, R * L1 * L2]);
+    return sb.matmul(sl).reshape([B, R, B, R, L1, L2]);
+  }
+
+  /** Order B for target layers [from, to): returns M2 for those layers, [B, I2, O2, to-from]. */
+  private sandwich(m1: Tensor, from: number, to: number): Tensor {
+    const { B, I1, O1, L1, I2, O2, R } = this.dims;
+    const layers = to - from;
+    const k = this.coefficients().slice([0, 0, 0, 0, 0, from], [B, R, B, R, L1, to]);
+    const kMat = k.permute([0, 5, 1, 3, 2, 4]).reshape([B * layers * R * R, B * L1]);
+    const mMat = m1.permute([0, 3, 1, 2]).reshape([B * L1, I1 * O1]);
+    const g = B * layers;
+    const n = kMat.matmul(mMat).reshape([g, R, R, I1, O1]);
+    // P[g, δ, i2, γ, o1] = Σ_{β,i1} S_I[β,i1,i2,γ] · N[g,β,δ,i1,o1]
+    const nByDelta = n.permute([0, 2, 1, 3, 4]).reshape([g * R, R * I1, O1]);
+    const p = this.SI.reshape([R * I1, I2 * R]).matmul(nByDelta, { transposeA: true }).reshape([g, R, I2, R, O1]);
+    // W2[g, i2, o2] = Σ_{γ,δ,o1} P · S_O[γ,o1,o2,δ]
+    const pMat = p.permute([0, 2, 3, 1, 4]).reshape([g, I2, R * R * O1]);
+    const so = this.SO.permute([0, 3, 1, 2]).reshape([R * R * O1, O2]);
+    return pMat.matmul(so).reshape([B, layers, I2, O2]).permute([0, 2, 3, 1]);
+  }
+
+  /** Order A for target block b2 (all layers): returns [I2, O2, L2]. */
+  private modeProducts(m1: Tensor, b2: number): Tensor {
+    const { B, I1, O1, L1, I2, O2, L2, R } = this.dims;
+    // T1[α,β,i1,o1,l1] = Σ_b1 S_B[α,b1,b2,β] M1[b1,i1,o1,l1]
+    const sb = this.SB.slice([0, 0, b2, 0], [R, B, b2 + 1, R]).permute([0, 2, 3, 1]).reshape([R * R, B]);
+    const t1 = sb.matmul(m1.reshape([B, I1 * O1 * L1])).reshape([R, R, I1, O1, L1]);
+    // T2[α,o1,l1,i2,γ] = Σ_{β,i1} T1 · S_I[β,i1,i2,γ]
+    const t2 = t1.permute([0, 3, 4, 1, 2]).reshape([R * O1 * L1, R * I1]).matmul(this.SI.reshape([R * I1, I2 * R])).reshape([R, O1, L1, I2, R]);
+    // T3[α,l1,i2,o2,δ] = Σ_{γ,o1} T2 · S_O[γ,o1,o2,δ]
+    const t3 = t2.permute([0, 2, 3, 4, 1]).reshape([R * L1 * I2, R * O1]).matmul(this.SO.reshape([R * O1, O2 * R])).reshape([R, L1, I2, O2, R]);
+    // M2[i2,o2,l2] = Σ_{δ,l1,α} T3 · S_L[δ,l1,l2,α]
+    const sl = this.SL.permute([0, 1, 3, 2]).reshape([R * L1 * R, L2]);
+    return t3.permute([2, 3, 4, 1, 0]).reshape([I2 * O2, R * L1 * R]).matmul(sl).reshape([I2, O2, L2]);
+  }
+
+  /** M2 = Φ(M1) in full (differentiable; used in operator training). */
+  contract(m1: Tensor, order = this.order): Tensor {
+    if (order === 'B') return this.sandwich(m1, 0, this.dims.L2);
+    return E.stack(Array.from({ length: this.dims.B }, (_, b2) => this.modeProducts(m1, b2)), 0);
+  }
+
+  /** Per-layer norm parameters mixed over depth by Λ = Σ_r S_L[r,:,:,r], columns normalised to sum 1. */
+  private depthMixing(): Tensor {
+    const { L1, L2, R } = this.dims;
+    let diagonal = this.SL.slice([0, 0, 0, 0], [1, L1, L2, 1]).reshape([L1, L2]);
+    for (let r = 1; r < R; r++) diagonal = diagonal.add(this.SL.slice([r, 0, 0, r], [r + 1, L1, L2, r + 1]).reshape([L1, L2]));
+    return diagonal.div(diagonal.sum(0, true));
+  }
+
+  /** Target embeddings, norms and head from the source's (differentiable in G_out, G_in, S_L). */
+  auxParameters(source: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+    const [D1, D2] = [this.source.dim, this.target.dim];
+    const { L1, L2 } = this.dims;
+    const out = new Map<string, Tensor>();
+    const widen = (x: Tensor) => x.reshape([-1, D1]).matmul(this.gOut);
+    const pe = source.get('patch_embed.proj.weight')!;
+    out.set('patch_embed.proj.weight', this.gOut.matmul(pe.reshape([D1, -1]), { transposeA: true }).reshape([D2, ...pe.shape.slice(1)]));
+    out.set('patch_embed.proj.bias', widen(source.get('patch_embed.proj.bias')!).reshape([D2]));
+    out.set('cls_token', widen(source.get('cls_token')!).reshape([1, 1, D2]));
+    const pos = source.get('pos_embed')!;
+    out.set('pos_embed', widen(pos).reshape([1, pos.shape[1], D2]));
+    const lambda = this.depthMixing();
+    for (const norm of ['norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias']) {
+      const stacked = E.stack(Array.from({ length: L1 }, (_, l) => source.get(`blocks.${l}.${norm}`)!), 0);
+      const mixed = widen(lambda.matmul(stacked, { transposeA: true }));
+      for (let l = 0; l < L2; l++) out.set(`blocks.${l}.${norm}`, mixed.slice([l, 0], [l + 1, D2]).reshape([D2]));
+    }
+    out.set('norm.weight', widen(source.get('norm.weight')!).reshape([D2]));
+    out.set('norm.bias', widen(source.get('norm.bias')!).reshape([D2]));
+    out.set('head.weight', source.get('head.weight')!.matmul(this.gIn));
+    out.set('head.bias', source.get('head.bias')!.mul(1));
+    return out;
+  }
+
+  /** Every target parameter as a function of the cores (differentiable; for operator training). */
+  targetParameters(m1: Tensor, source: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+    const blocks = unpackLayers(this.contract(m1), this.target);
+    return new Map([...this.auxParameters(source), ...blocks]);
+  }
+
+  /**
+   * Target parameters without gradients, one target layer at a time (Order B chunks), so the peak
+   * extra memory is one layer's intermediates; `emit` receives each finished parameter.
+   */
+  materializeInto(m1: Tensor, source: ReadonlyMap<string, Tensor>, emit: (name: string, value: Tensor) => void): void {
+    E.noGrad(() => {
+      E.tidy(() => { for (const [name, t] of this.auxParameters(source)) emit(name, t); });
+      // Order A yields one weight type across all layers per step, so it holds M2 (= the target's block
+      // weights) while unpacking; Order B yields whole layers and holds one layer at a time.
+      const whole = this.order === 'A' ? E.tidy(() => E.stack(Array.from({ length: this.dims.B }, (_, b2) => this.modeProducts(m1, b2)), 0)) : undefined;
+      for (let l = 0; l < this.dims.L2; l++) {
+        E.tidy(() => {
+          const layer = whole ? whole.slice([0, 0, 0, l], [this.dims.B, this.dims.I2, this.dims.O2, l + 1]) : this.sandwich(m1, l, l + 1);
+          for (const [name, t] of unpackLayers(layer, { ...this.target, depth: 1 })) emit(name.replace(/^blocks\.0\./, `blocks.${l}.`), t);
+        });
+      }
+      whole?.dispose();
+    });
+  }
+
+  dispose(): void {
+    for (const t of [this.SB, this.SI, this.SO, this.SL, this.gOut, this.gIn]) {
+      t.grad?.dispose();
+      t.dispose();
+    }
+  }
+}
