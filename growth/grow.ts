@@ -1,0 +1,65 @@
+/**
+ * One entry point for growing a ViT: grow(source, targetConfig, method, options) → the target model,
+ * the trainable operator when the method has one (mango, ligo), and its cost.
+ *   mango          Mango TR-MPO operator, rank R (default 1), all four cores + aux trained
+ *   ligo           LiGO-proxy (mango-spec §5.2): rank 1 with S_B frozen to the identity (no mixing across
+ *                  weight types); width, depth and aux expanders trained
+ *   bert2bert-fpi  function-preserving index maps (+ stacking for depth)
+ *   bert2bert-aki  FPI hidden axis, new heads / FFN units from the layer above (variant B; top layer FPI)
+ *   net2net        FPI maps with function-preserving noise; depth by identity blocks
+ *   stackbert      depth by stacking (width by FPI if it grows too)
+ *   scratch        a freshly initialised target (for comparisons)
+ */
+import * as E from '../engine/index.ts';
+import type { Backend } from '../engine/index.ts';
+import { MangoError } from '../engine/index.ts';
+import { validateConfig, type ViTConfig } from '../models/config.ts';
+import { ViT } from '../models/vit.ts';
+import { deepen, widen, type WidthKind } from './baselines/fixed.ts';
+import { MangoOperator, type MangoOptions } from './mango.ts';
+import { TrainableGrowth } from './trainable.ts';
+
+export const growthMethods = ['mango', 'ligo', 'bert2bert-fpi', 'bert2bert-aki', 'net2net', 'stackbert', 'scratch'] as const;
+export type GrowthMethod = (typeof growthMethods)[number];
+
+export interface GrowOptions extends Pick<MangoOptions, 'rank' | 'order' | 'noise' | 'depthInit'> {
+  seed?: number;
+  backend?: Backend;
+  /** relative symmetry-breaking noise of net2net (default 1e-2) */
+  net2netNoise?: number;
+}
+
+export interface GrowResult {
+  target: ViT;
+  operator?: TrainableGrowth;
+  cost: { operatorParameters: number; operatorMacsPerStep: number; order?: string };
+}
+
+export async function grow(source: ViT, targetConfig: ViTConfig, method: GrowthMethod, options: GrowOptions = {}): Promise<GrowResult> {
+  validateConfig(targetConfig, 'target config');
+  if (!growthMethods.includes(method)) throw new MangoError(`unknown growth method "${method}"`, `use one of: ${growthMethods.join(', ')}`);
+  const s = source.config;
+  if (targetConfig.dim < s.dim || targetConfig.depth < s.depth) {
+    throw new MangoError(`cannot grow d${s.dim}·L${s.depth} into the smaller d${targetConfig.dim}·L${targetConfig.depth}`, 'choose a target at least as wide and as deep as the source');
+  }
+  const backend = options.backend ?? source.backend;
+  const random = new E.Random(options.seed ?? 0);
+  const target = new ViT(targetConfig, { random, backend });
+  const none = { operatorParameters: 0, operatorMacsPerStep: 0 };
+  if (method === 'scratch') return { target, cost: none };
+  if (method === 'mango' || method === 'ligo') {
+    const operator = new MangoOperator(s, targetConfig, {
+      ...options, random, backend,
+      ...(method === 'ligo' ? { rank: 1, freezeTypeMixing: true } : {}),
+    });
+    const growth = new TrainableGrowth(source, target, operator);
+    growth.materialize();
+    return { target, operator: growth, cost: { operatorParameters: operator.parameterCount(), operatorMacsPerStep: operator.macs(), order: operator.order } };
+  }
+  const state = await source.state();
+  const widthKind: WidthKind = method === 'bert2bert-aki' ? 'aki' : method === 'net2net' ? 'net2net' : 'fpi';
+  const wide = targetConfig.dim > s.dim ? widen(state, s, { ...targetConfig, depth: s.depth }, widthKind, random, options.net2netNoise) : state;
+  const deep = targetConfig.depth > s.depth ? deepen(wide, s.depth, targetConfig.depth, method === 'net2net' ? 'identity' : 'stack') : wide;
+  target.loadState(deep);
+  return { target, cost: none };
+}

@@ -1,0 +1,102 @@
+/**
+ * A growth operator trained on the target's task loss with the source frozen (Mango; LiGO-proxy), then
+ * materialised into the target model once. FLOPs per operator step: the target's forward+backward on
+ * the batch plus 3 × the operator contraction (forward + backward ≈ 2×), as in mango-spec §5.3.
+ */
+import * as E from '../engine/index.ts';
+import type { Tensor } from '../engine/index.ts';
+import { Batches, type BatchPosition } from '../models/data/batches.ts';
+import type { Dataset } from '../models/data/dataset.ts';
+import { trainFlopsPerImage } from '../models/flops.ts';
+import { AdamW, clipGradNorm, cosineWithWarmup } from '../models/optim/optimizer.ts';
+import { progress } from '../models/train/progress.ts';
+import type { ViT } from '../models/vit.ts';
+import type { MangoOperator } from './mango.ts';
+import { packLayers } from './pack.ts';
+
+export interface OperatorTrainingOptions {
+  steps: number;
+  data: Dataset;
+  batchSize: number;
+  lr: number;
+  warmupSteps?: number;
+  /** weight decay on the operator (default 0: decay would shrink the grown weights) */
+  weightDecay?: number;
+  labelSmoothing?: number;
+  clipNorm?: number;
+  seed?: number;
+  showProgress?: boolean;
+  onStep?: (step: number, loss: number) => void;
+}
+
+export interface OperatorTrainingResult {
+  steps: number;
+  flops: number;
+  losses: number[];
+}
+
+export class TrainableGrowth {
+  private readonly sourceParams: Map<string, Tensor>;
+  private readonly m1: Tensor;
+
+  constructor(readonly source: ViT, readonly target: ViT, readonly operator: MangoOperator) {
+    this.sourceParams = new Map(source.namedParameters());
+    this.m1 = packLayers(this.sourceParams, source.config).keep();
+  }
+
+  /** FLOPs of one operator step on a batch of `batchSize` images. */
+  stepFlops(batchSize: number): number {
+    return trainFlopsPerImage(this.target.config) * batchSize + 3 * 2 * this.operator.macs();
+  }
+
+  async trainOperator(options: OperatorTrainingOptions): Promise<OperatorTrainingResult> {
+    const backend = this.target.backend;
+    const optimizer = new AdamW(this.operator.namedParameters(), { weightDecay: options.weightDecay ?? 0 });
+    const batches = new Batches(options.data, options.batchSize, options.seed ?? 0);
+    let position: BatchPosition = { epoch: 0, batch: 0 };
+    const losses: number[] = [];
+    const bar = progress('operator', options.steps, options.showProgress ?? true);
+    this.target.train();
+    try {
+      for (let step = 0; step < options.steps; step++) {
+        const batch = batches.at(position);
+        position = batches.next(position);
+        const loss = E.withBackend(backend, () => E.tidy(() => {
+          const params = this.operator.targetParameters(this.m1, this.sourceParams);
+          return this.target.withParameters(params, () => E.crossEntropy(this.target.forward(E.fromArray(batch.images, batch.shape)),
+            E.fromArray(batch.labels, [batch.labels.length]), { labelSmoothing: options.labelSmoothing ?? 0 }));
+        }));
+        E.withBackend(backend, () => {
+          loss.backward();
+          for (const p of this.target.parameters()) { p.grad?.dispose(); p.grad = null; }
+          if (options.clipNorm) clipGradNorm(this.operator.namedParameters().map(([, t]) => t), options.clipNorm).dispose();
+          optimizer.step(cosineWithWarmup(step, { base: options.lr, warmup: options.warmupSteps ?? 0, total: options.steps, min: options.lr * 0.1 }));
+          optimizer.zeroGrad();
+        });
+        const value = await loss.item();
+        loss.dispose();
+        if (!Number.isFinite(value)) throw new E.MangoError(`operator training diverged (loss ${value} at step ${step + 1})`, 'lower the operator learning rate (--op-lr)');
+        losses.push(value);
+        options.onStep?.(step + 1, value);
+        bar.update(step + 1, { loss: value.toFixed(4) });
+      }
+    } finally {
+      bar.stop();
+      optimizer.dispose();
+    }
+    return { steps: options.steps, flops: options.steps * this.stepFlops(options.batchSize), losses };
+  }
+
+  /** Writes Φ(M1) (and the aux parameters) into the target model's own parameters, chunk by chunk. */
+  materialize(): void {
+    const targetParams = new Map(this.target.namedParameters());
+    E.withBackend(this.target.backend, () => this.operator.materializeInto(this.m1, this.sourceParams, (name, value) => {
+      targetParams.get(name)!.assign(value.clone().keep());
+    }));
+  }
+
+  dispose(): void {
+    this.m1.dispose();
+    this.operator.dispose();
+  }
+}
