@@ -10,11 +10,13 @@ interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train.ts')).trainCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
+  experiment: async () => (await import('./commands/experiment.ts')).experimentCommand,
 };
 
 const summaries: Record<string, string> = {
   train: 'train a ViT on Fashion-MNIST or CIFAR-10, with checkpoints and resume',
   inspect: 'print a checkpoint\'s config, tensors, shapes and FLOPs',
+  experiment: 'grow vs train from scratch: savings at equal accuracy (resumable); --default is the main job',
 };
 
 function usage(): string {

@@ -1,0 +1,99 @@
+/** `mango experiment`: the savings experiment (methods × seeds), resumable; `--default` is the main job. */
+import { parseArgs } from 'node:util';
+import { MangoError } from '../../engine/index.ts';
+import { describe } from '../../models/config.ts';
+import { growthMethods, type GrowthMethod } from '../../growth/grow.ts';
+import { markdownTable, runExperiment, type MethodSpec } from '../../growth/experiment.ts';
+import { checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number } from '../options.ts';
+
+/** The main job (`npm start`): sized to finish in about 15 minutes on 2 CPU cores through lavapipe. */
+const mainJob = {
+  source: 'fmnist-d32-l4', target: 'fmnist-d64-l4-h4', subset: '20000', 'test-subset': '2000', batch: '128',
+  'source-epochs': '2', 'target-epochs': '2', 'op-steps': '40', methods: 'scratch,mango', seeds: '1', out: 'runs/main',
+};
+
+const help = `usage: mango experiment [options]
+
+  --default                  the main job: ${mainJob.source} → ${mainJob.target}, Fashion-MNIST subset ${mainJob.subset}/${mainJob['test-subset']},
+                             scratch vs Mango R=1, ${mainJob['target-epochs']} epochs each, output in ${mainJob.out} (what \`npm start\` runs)
+  --source <config>          source model config                                     [fmnist-d64-l4]
+  --target <config>          target model config                                     [fmnist-d128-l8]
+  --methods <list>           comma list of: ${growthMethods.join(', ')}; mango:R sets the rank   [scratch,mango]
+  --seeds <n>                seeds per method                                        [3]
+  --data, --data-dir         dataset (fashion-mnist | cifar10) and folder            [fashion-mnist]
+  --subset <n>, --test-subset <n>   use only the first n train / test images
+  --batch <n>                batch size                                              [128]
+  --source-epochs <x>        source training (skipped when already done)             [3]
+  --target-epochs <x>        the training budget of every target run                 [3]
+  --lr <x>                   target learning rate                                    [0.001]
+  --warmup <n>               target warmup steps (same for all methods)              [5% of steps]
+  --op-steps <n>             operator training steps (mango, ligo)                   [100]
+  --op-lr <x>                operator learning rate                                  [0.001]
+  --evals <n>                evaluations per target run                              [8]
+  --out <folder>             experiment folder (rerun to resume)                     [runs/experiment]
+  --backend <name>           webgpu | cpu
+  -h, --help`;
+
+function parseMethods(list: string): MethodSpec[] {
+  return list.split(',').map((item) => {
+    const [name, rank] = item.trim().split(':');
+    if (!growthMethods.includes(name as GrowthMethod)) throw new MangoError(`unknown method "${name}" in --methods`, `use any of: ${growthMethods.join(', ')}`);
+    return { method: name as GrowthMethod, ...(rank ? { rank: integer(rank, 'methods rank', 1) } : name === 'mango' ? { rank: 1 } : {}) };
+  });
+}
+
+export const experimentCommand = {
+  summary: 'run the growth savings experiment',
+  async run(args: string[]): Promise<number> {
+    const { values: given } = parseArgs({
+      args,
+      options: {
+        default: { type: 'boolean', default: false }, source: { type: 'string' }, target: { type: 'string' }, methods: { type: 'string' },
+        seeds: { type: 'string' }, data: { type: 'string', default: 'fashion-mnist' }, 'data-dir': { type: 'string' }, subset: { type: 'string' },
+        'test-subset': { type: 'string' }, batch: { type: 'string' }, 'source-epochs': { type: 'string' }, 'target-epochs': { type: 'string' },
+        lr: { type: 'string' }, warmup: { type: 'string' }, 'op-steps': { type: 'string' }, 'op-lr': { type: 'string' }, evals: { type: 'string' },
+        out: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (given.help) {
+      console.log(help);
+      return 0;
+    }
+    const defaults = given.default ? mainJob : {
+      source: 'fmnist-d64-l4', target: 'fmnist-d128-l8', methods: 'scratch,mango', seeds: '3', batch: '128',
+      'source-epochs': '3', 'target-epochs': '3', 'op-steps': '100', out: 'runs/experiment',
+    } as Record<string, string>;
+    const v = { ...defaults, ...Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined && x !== false)) } as Record<string, string | undefined>;
+    const source = loadConfig(v.source!);
+    const target = loadConfig(v.target!);
+    const data = loadData(v.data!, v['data-dir'], integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1));
+    checkDataFitsModel(data.train, source);
+    checkDataFitsModel(data.train, target);
+    const batchSize = integer(v.batch, 'batch', 1)!;
+    const perEpoch = Math.floor(data.train.count / batchSize);
+    const epochs = (name: string) => Math.max(1, Math.round(perEpoch * number(v[name], name)!));
+    const targetSteps = epochs('target-epochs');
+    const evals = integer(v.evals, 'evals', 1) ?? 8;
+    const backend = await chooseBackend(v.backend);
+    const methods = parseMethods(v.methods!);
+    if (!methods.some((m) => m.method === 'scratch')) methods.unshift({ method: 'scratch' });
+    const seeds = Array.from({ length: integer(v.seeds, 'seeds', 1)! }, (_, i) => i);
+    console.log(`experiment: ${describe(source)} → ${describe(target)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test), ${describeBackend(backend)}`);
+    console.log(`methods ${methods.map((m) => m.method + (m.rank ? `:${m.rank}` : '')).join(', ')} × seeds ${seeds.join(', ')}; ${targetSteps} target steps of ${batchSize}; folder ${v.out}`);
+    const result = await runExperiment({
+      source, target, train: data.train, test: data.test, backend, batchSize,
+      sourceSteps: epochs('source-epochs'), targetSteps, lr: number(v.lr, 'lr') ?? 1e-3,
+      warmupSteps: integer(v.warmup, 'warmup') ?? Math.round(targetSteps * 0.05),
+      operatorSteps: integer(v['op-steps'], 'op-steps', 1)!, operatorLr: number(v['op-lr'], 'op-lr') ?? 1e-3,
+      evalEvery: Math.max(1, Math.floor(targetSteps / evals)), methods, seeds, outDir: v.out!,
+      labelSmoothing: 0.1, showProgress: true, signal: interruptSignal(), log: (line) => console.log(line),
+    });
+    if (result.interrupted) {
+      console.log(`stopped; finished runs are kept. Rerun the same command to resume (${v.out}).`);
+      return 130;
+    }
+    console.log(`\n${markdownTable(result, { source, target })}\n`);
+    console.log(`wrote ${v.out}/results.md, results.json, accuracy-vs-flops.svg and per-run checkpoints and logs`);
+    return 0;
+  },
+};

@@ -1,0 +1,236 @@
+/**
+ * The savings experiment: train (or reuse) a source ViT, then for each method × seed grow it (training
+ * the operator where the method has one), train the target for a fixed budget, and compare with
+ * from-scratch targets: accuracy at equal FLOPs, FLOPs to reach scratch's final accuracy, savings.
+ * Resumable: a run with result.json is not recomputed; an interrupted run resumes from its checkpoints.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../engine/index.ts';
+import { latestCheckpoint } from '../models/checkpoint/checkpoint.ts';
+import { writeFileAtomic } from '../models/checkpoint/safetensors.ts';
+import { describe, type ViTConfig } from '../models/config.ts';
+import type { Augmentation } from '../models/data/batches.ts';
+import { subset, type Dataset } from '../models/data/dataset.ts';
+import { accuracy } from '../models/train/evaluate.ts';
+import { trainModel, type EvalPoint } from '../models/train/trainer.ts';
+import { ViT } from '../models/vit.ts';
+import { grow, type GrowthMethod } from './grow.ts';
+import { accuracyPlot } from './plot.ts';
+import { accuracyAt, flopsToReach, meanAndSpread, saving } from './savings.ts';
+
+export interface MethodSpec {
+  method: GrowthMethod;
+  rank?: number;
+}
+
+export interface ExperimentSpec {
+  source: ViTConfig;
+  target: ViTConfig;
+  train: Dataset;
+  test: Dataset;
+  backend: Backend;
+  batchSize: number;
+  sourceSteps: number;
+  targetSteps: number;
+  lr: number;
+  /** warmup of the target runs (the same for every method, scratch included) */
+  warmupSteps: number;
+  operatorSteps: number;
+  operatorLr: number;
+  evalEvery: number;
+  methods: MethodSpec[];
+  seeds: number[];
+  outDir: string;
+  augmentation?: Augmentation;
+  labelSmoothing?: number;
+  showProgress?: boolean;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface RunRecord {
+  label: string;
+  method: GrowthMethod;
+  rank?: number;
+  seed: number;
+  operatorFlops: number;
+  operatorLosses: number[];
+  evals: EvalPoint[];
+  finalAccuracy: number;
+  totalFlops: number;
+  seconds: number;
+}
+
+export interface MethodSummary {
+  label: string;
+  runs: number;
+  finalAccuracy: { mean: number; spread: number };
+  accuracyAtScratchBudget?: { mean: number; spread: number };
+  flopsToScratchAccuracy?: { mean: number; spread: number };
+  saving?: { mean: number; spread: number };
+  reached: number;
+}
+
+export interface ExperimentResult {
+  scratchFinalAccuracy: number;
+  scratchBudget: number;
+  summaries: MethodSummary[];
+  runs: RunRecord[];
+  interrupted: boolean;
+}
+
+export const labelOf = (m: MethodSpec) => (m.method === 'mango' ? `mango-r${m.rank ?? 1}` : m.method);
+
+const readJson = <T>(path: string): T | undefined => (existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) as T : undefined);
+const writeJson = (path: string, value: unknown) => writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
+
+/** Trains the source once (resumable) and returns it. */
+async function sourceModel(spec: ExperimentSpec): Promise<ViT> {
+  const dir = join(spec.outDir, 'source');
+  const model = new ViT(spec.source, { seed: 1000, backend: spec.backend });
+  const done = readJson<{ finalAccuracy: number }>(join(dir, 'result.json'));
+  if (done) {
+    const checkpoint = latestCheckpoint(join(dir, 'checkpoints'));
+    if (checkpoint) {
+      model.loadState(checkpoint.model);
+      spec.log?.(`source ${describe(spec.source)}: reused (${(100 * done.finalAccuracy).toFixed(2)}%)`);
+      return model;
+    }
+  }
+  spec.log?.(`source ${describe(spec.source)}: training ${spec.sourceSteps} steps`);
+  const result = await trainModel({
+    model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: spec.sourceSteps, lr: spec.lr,
+    warmupSteps: Math.round(spec.sourceSteps * 0.05), labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed: 1000,
+    augmentation: spec.augmentation, evalEvery: 0, checkpointEvery: Math.max(1, Math.floor(spec.sourceSteps / 4)),
+    outDir: dir, resume: true, showProgress: spec.showProgress, label: 'source', signal: spec.signal,
+  });
+  if (result.interrupted) throw new ExperimentInterrupted();
+  writeJson(join(dir, 'result.json'), { finalAccuracy: result.finalAccuracy, flops: result.flops });
+  spec.log?.(`source: ${(100 * result.finalAccuracy).toFixed(2)}% test accuracy (its cost is not counted: the premise is that it exists)`);
+  return model;
+}
+
+class ExperimentInterrupted extends Error {}
+
+async function runOne(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: number): Promise<RunRecord | undefined> {
+  const label = labelOf(m);
+  const dir = join(spec.outDir, `${label}-s${seed}`);
+  const finished = readJson<RunRecord>(join(dir, 'result.json'));
+  if (finished) {
+    spec.log?.(`${label} seed ${seed}: done earlier (${(100 * finished.finalAccuracy).toFixed(2)}%)`);
+    return finished;
+  }
+  mkdirSync(dir, { recursive: true });
+  const started = performance.now();
+  const growthFile = join(dir, 'growth.json');
+  let growth = readJson<{ operatorFlops: number; operatorLosses: number[]; initial: EvalPoint }>(growthFile);
+  let model: ViT;
+  if (growth && latestCheckpoint(join(dir, 'checkpoints'))) {
+    model = new ViT(spec.target, { seed, backend: spec.backend });   // weights come from the checkpoint
+  } else {
+    const grown = await grow(source, spec.target, m.method, { rank: m.rank, seed, backend: spec.backend });
+    model = grown.target;
+    let operatorFlops = 0, operatorLosses: number[] = [];
+    if (grown.operator) {
+      spec.log?.(`${label} seed ${seed}: training the operator (${spec.operatorSteps} steps, ${grown.cost.operatorParameters.toLocaleString('en')} parameters, order ${grown.cost.order})`);
+      const op = await grown.operator.trainOperator({
+        steps: spec.operatorSteps, data: spec.train, batchSize: spec.batchSize, lr: spec.operatorLr, warmupSteps: Math.min(10, spec.operatorSteps),
+        labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed: seed + 7, showProgress: spec.showProgress,
+      });
+      grown.operator.materialize();
+      grown.operator.dispose();
+      operatorFlops = op.flops;
+      operatorLosses = op.losses;
+    }
+    growth = { operatorFlops, operatorLosses, initial: { step: 0, flops: operatorFlops, accuracy: await accuracy(model, spec.test) } };
+    writeJson(growthFile, growth);
+    spec.log?.(`${label} seed ${seed}: ${(100 * growth.initial.accuracy).toFixed(2)}% right after growth`);
+  }
+  const result = await trainModel({
+    model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: spec.targetSteps, lr: spec.lr,
+    warmupSteps: spec.warmupSteps, labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed, augmentation: spec.augmentation,
+    evalEvery: spec.evalEvery, checkpointEvery: spec.evalEvery, outDir: dir, resume: true, startFlops: growth.operatorFlops,
+    showProgress: spec.showProgress, label, signal: spec.signal,
+  });
+  model.dispose();
+  if (result.interrupted) throw new ExperimentInterrupted();
+  const record: RunRecord = {
+    label, method: m.method, rank: m.rank, seed, operatorFlops: growth.operatorFlops, operatorLosses: growth.operatorLosses,
+    evals: [growth.initial, ...result.evals], finalAccuracy: result.finalAccuracy, totalFlops: result.flops, seconds: (performance.now() - started) / 1000,
+  };
+  writeJson(join(dir, 'result.json'), record);
+  spec.log?.(`${label} seed ${seed}: ${(100 * record.finalAccuracy).toFixed(2)}% after ${(record.totalFlops / 1e12).toFixed(3)} TFLOPs`);
+  return record;
+}
+
+export function summarize(runs: readonly RunRecord[]): { scratchFinalAccuracy: number; scratchBudget: number; summaries: MethodSummary[] } {
+  const scratch = runs.filter((r) => r.method === 'scratch');
+  if (scratch.length === 0) throw new Error('the experiment needs scratch runs as the reference');
+  const target = meanAndSpread(scratch.map((r) => r.finalAccuracy)).mean;
+  const budget = meanAndSpread(scratch.map((r) => r.totalFlops)).mean;
+  const labels = [...new Set(runs.map((r) => r.label))];
+  const summaries = labels.map((label) => {
+    const group = runs.filter((r) => r.label === label);
+    const savings = group.map((r) => saving(r.evals, scratch.find((s) => s.seed === r.seed)?.evals ?? scratch[0].evals, target)).filter((v): v is number => v !== undefined);
+    const reach = group.map((r) => flopsToReach(r.evals, target)).filter((v): v is number => v !== undefined);
+    const atBudget = group.map((r) => accuracyAt(r.evals, budget)).filter((v): v is number => v !== undefined);
+    return {
+      label, runs: group.length, reached: reach.length,
+      finalAccuracy: meanAndSpread(group.map((r) => r.finalAccuracy)),
+      ...(atBudget.length ? { accuracyAtScratchBudget: meanAndSpread(atBudget) } : {}),
+      ...(reach.length ? { flopsToScratchAccuracy: meanAndSpread(reach) } : {}),
+      ...(savings.length ? { saving: meanAndSpread(savings) } : {}),
+    };
+  });
+  return { scratchFinalAccuracy: target, scratchBudget: budget, summaries };
+}
+
+export function markdownTable(result: Omit<ExperimentResult, 'interrupted'>, spec: Pick<ExperimentSpec, 'source' | 'target'>): string {
+  const pct = (v?: { mean: number; spread: number }) => (v ? `${(100 * v.mean).toFixed(2)} ± ${(100 * v.spread).toFixed(2)}` : 'n/a');
+  const tflops = (v?: { mean: number; spread: number }) => (v ? `${(v.mean / 1e12).toFixed(3)} ± ${(v.spread / 1e12).toFixed(3)}` : 'not reached');
+  return [
+    `Source ${describe(spec.source)} → target ${describe(spec.target)}.`,
+    `Scratch final accuracy (the bar): ${(100 * result.scratchFinalAccuracy).toFixed(2)}%, scratch budget ${(result.scratchBudget / 1e12).toFixed(3)} TFLOPs.`,
+    '',
+    '| method | runs | final acc % | acc % at scratch budget | TFLOPs to scratch acc | saving % |',
+    '|---|---|---|---|---|---|',
+    ...result.summaries.map((s) => `| ${s.label} | ${s.runs} | ${pct(s.finalAccuracy)} | ${pct(s.accuracyAtScratchBudget)} | ${tflops(s.flopsToScratchAccuracy)}${s.reached < s.runs ? ` (${s.reached}/${s.runs} reached)` : ''} | ${pct(s.saving)} |`),
+    '',
+    'saving = 1 − FLOPs(method, operator training included) to reach scratch\'s final accuracy / FLOPs(scratch to reach it); mean ± std over seeds.',
+  ].join('\n');
+}
+
+export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentResult> {
+  mkdirSync(spec.outDir, { recursive: true });
+  writeJson(join(spec.outDir, 'spec.json'), {
+    source: spec.source, target: spec.target, batchSize: spec.batchSize, sourceSteps: spec.sourceSteps, targetSteps: spec.targetSteps,
+    lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, evalEvery: spec.evalEvery,
+    methods: spec.methods, seeds: spec.seeds, train: spec.train.count, test: spec.test.count,
+  });
+  const runs: RunRecord[] = [];
+  let interrupted = false;
+  try {
+    const source = await sourceModel(spec);
+    for (const seed of spec.seeds) {
+      for (const m of spec.methods) {
+        const record = await runOne(spec, source, m, seed);
+        if (record) runs.push(record);
+      }
+    }
+    source.dispose();
+  } catch (error) {
+    if (!(error instanceof ExperimentInterrupted)) throw error;
+    interrupted = true;
+  }
+  if (interrupted || !runs.some((r) => r.method === 'scratch')) return { scratchFinalAccuracy: NaN, scratchBudget: NaN, summaries: [], runs, interrupted };
+  const summary = summarize(runs);
+  const result = { ...summary, runs, interrupted };
+  writeJson(join(spec.outDir, 'results.json'), result);
+  writeFileSync(join(spec.outDir, 'results.md'), `# Growth savings\n\n${markdownTable(result, spec)}\n`);
+  writeFileSync(join(spec.outDir, 'accuracy-vs-flops.svg'), accuracyPlot(runs.map((r) => ({ label: `${r.label} s${r.seed}`, points: r.evals })),
+    `Test accuracy vs training FLOPs: ${describe(spec.source)} → d${spec.target.dim}·L${spec.target.depth}`));
+  return result;
+}
+
+export { subset };

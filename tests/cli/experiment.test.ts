@@ -1,0 +1,38 @@
+/** `mango experiment` end to end on a tiny setup: table, files, SVG, and a rerun that recomputes nothing. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fashionMnistLikeFolder } from '../helpers/idx-folder.ts';
+
+const bin = fileURLToPath(new URL('../../cli/mango.mjs', import.meta.url));
+const mango = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+
+test('experiment: scratch vs mango vs fpi, results table, SVG, resumable rerun', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exp-'));
+  const base = { imageSize: 28, channels: 1, patchSize: 7, mlpRatio: 4, classes: 10, dropout: 0, dropPath: 0 };
+  writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...base, dim: 16, depth: 2, heads: 1 }));
+  writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...base, dim: 32, depth: 2, heads: 2 }));
+  const out = join(dir, 'run');
+  const args = ['experiment', '--source', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--methods', 'scratch,mango:2,bert2bert-fpi',
+    '--seeds', '1', '--data-dir', fashionMnistLikeFolder(256, 64), '--batch', '32', '--source-epochs', '2', '--target-epochs', '1',
+    '--op-steps', '3', '--evals', '4', '--out', out, '--backend', 'cpu'];
+  const first = mango(...args);
+  assert.is(first.status, 0, first.stderr);
+  assert.match(first.stdout, /\| method \| runs \| final acc %[\s\S]*\| scratch \| 1 \|[\s\S]*\| mango-r2 \| 1 \|[\s\S]*\| bert2bert-fpi \| 1 \|/);
+  for (const file of ['results.md', 'results.json', 'accuracy-vs-flops.svg', 'source/result.json', 'mango-r2-s0/result.json', 'mango-r2-s0/log.jsonl']) {
+    assert.ok(existsSync(join(out, file)), file);
+  }
+  assert.match(readFileSync(join(out, 'accuracy-vs-flops.svg'), 'utf8'), /<svg[\s\S]*<path d="M/);
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  const mango2 = results.runs.find((r: { label: string }) => r.label === 'mango-r2');
+  assert.ok(mango2.operatorFlops > 0 && mango2.evals[0].flops === mango2.operatorFlops, 'operator FLOPs are counted');
+  const again = mango(...args);
+  assert.is(again.status, 0, again.stderr);
+  assert.match(again.stdout, /source .*reused[\s\S]*scratch seed 0: done earlier[\s\S]*mango-r2 seed 0: done earlier/);
+});
+
+test.run();
