@@ -11,12 +11,16 @@ const commands: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train.ts')).trainCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
   experiment: async () => (await import('./commands/experiment.ts')).experimentCommand,
+  grow: async () => (await import('./commands/grow.ts')).growCommand,
+  bench: async () => (await import('./commands/bench.ts')).benchCommand,
 };
 
 const summaries: Record<string, string> = {
   train: 'train a ViT on Fashion-MNIST or CIFAR-10, with checkpoints and resume',
   inspect: 'print a checkpoint\'s config, tensors, shapes and FLOPs',
   experiment: 'grow vs train from scratch: savings at equal accuracy (resumable); --default is the main job',
+  grow: 'grow a trained checkpoint into a larger model (mango, ligo, bert2bert-fpi/aki, net2net, stackbert)',
+  bench: 'run the benchmark suites (kernels, train, growth) and print their tables',
 };
 
 function usage(): string {

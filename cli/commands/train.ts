@@ -1,5 +1,6 @@
 /** `mango train`: train a ViT from scratch (or resume), print accuracy, write checkpoints and logs. */
 import { parseArgs } from 'node:util';
+import { readSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { describe } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { ViT } from '../../models/vit.ts';
@@ -28,6 +29,7 @@ const help = `usage: mango train [options]
   --seed <n>                 seed for init, data order, augmentation, dropout          [0]
   --out <folder>             run folder for checkpoints and log.jsonl                  [runs/train]
   --resume                   continue from the newest checkpoint in --out
+  --init <weights>           start from these weights (e.g. grown.safetensors from mango grow)
   --backend <name>           webgpu | cpu (default: webgpu, CPU if no adapter)
   -h, --help`;
 
@@ -43,7 +45,7 @@ export const trainCommand = {
         'weight-decay': { type: 'string', default: '0.05' }, 'label-smoothing': { type: 'string', default: '0.1' }, clip: { type: 'string', default: '1' },
         optimizer: { type: 'string', default: 'adamw' }, 'no-augment': { type: 'boolean', default: false },
         subset: { type: 'string' }, 'test-subset': { type: 'string' }, 'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' },
-        seed: { type: 'string', default: '0' }, out: { type: 'string', default: 'runs/train' }, resume: { type: 'boolean', default: false },
+        seed: { type: 'string', default: '0' }, out: { type: 'string', default: 'runs/train' }, resume: { type: 'boolean', default: false }, init: { type: 'string' },
         backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -63,6 +65,7 @@ export const trainCommand = {
     if (!optimizer) throw new Error(`--optimizer must be adamw or sgd`);
     console.log(`training ${describe(config)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test) for ${steps} steps of ${batchSize} on ${describeBackend(backend)}`);
     const model = new ViT(config, { seed, backend });
+    if (values.init) model.loadState(readSafetensors(values.init).tensors);
     console.log(`${model.parameterCount().toLocaleString('en')} parameters; run folder ${values.out}`);
     const result = await trainModel({
       model, train: data.train, test: data.test, batchSize, steps,

@@ -44,6 +44,15 @@ test('train writes checkpoints and a log, resume continues, inspect reads the ch
   const inspect = mango('inspect', checkpoints.at(-1)!);
   assert.is(inspect.status, 0, inspect.stderr);
   assert.match(inspect.stdout, /ViT d32·L2·h2[\s\S]*step 8[\s\S]*blocks\.1\.mlp\.fc2\.weight\s+\[32, 128\]/);
+
+  const grown = mango('grow', '--from', checkpoints.at(-1)!, '--to', 'fmnist-d64-l4-h4', '--method', 'mango', '--rank', '2', '--op-steps', '2',
+    '--batch', '32', '--data-dir', data, '--backend', 'cpu', '--out', join(out, 'grown'));
+  assert.is(grown.status, 0, grown.stderr);
+  assert.match(grown.stdout, /growing ViT d32·L2·h2[\s\S]*operator: [\d,]+ parameters[\s\S]*wrote .*grown\.safetensors/);
+  const continued = mango('train', '--config', 'fmnist-d64-l4-h4', '--init', join(out, 'grown', 'grown.safetensors'), '--data-dir', data, '--batch', '32',
+    '--steps', '2', '--backend', 'cpu', '--out', join(out, 'after-growth'));
+  assert.is(continued.status, 0, continued.stderr);
+  assert.match(continued.stdout, /done: 2 steps/);
 });
 
 test.run();

@@ -1,0 +1,27 @@
+/** `mango bench [kernels|train|growth|all]`: runs the benchmark suites and prints their tables. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const suites: Record<string, string> = { kernels: 'kernels.bench.ts', train: 'train.bench.ts', growth: 'growth.bench.ts' };
+
+export const benchCommand = {
+  summary: 'run benchmarks',
+  async run(args: string[]): Promise<number> {
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(`usage: mango bench [${Object.keys(suites).join('|')}|all] [--quick]\nresults go to bench/results/*.json and *.md`);
+      return 0;
+    }
+    const which = args.find((a) => !a.startsWith('-')) ?? 'all';
+    const names = which === 'all' ? Object.keys(suites) : [which];
+    for (const name of names) {
+      if (!suites[name]) {
+        console.error(`mango bench: unknown suite "${name}" (use ${Object.keys(suites).join(', ')} or all)`);
+        return 2;
+      }
+      const script = fileURLToPath(new URL(`../../bench/${suites[name]}`, import.meta.url));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args.filter((a) => a.startsWith('--'))], { stdio: 'inherit' });
+      if (run.status !== 0) return run.status ?? 1;
+    }
+    return 0;
+  },
+};
