@@ -44,9 +44,9 @@ export function validateConfig(config: ViTConfig, label = 'config'): ViTConfig {
   }
   if (config.imageSize % config.patchSize !== 0) problem(`patch size ${config.patchSize} does not divide image size ${config.imageSize}`, 'choose a patch size that divides the image size');
   if (config.dim % config.heads !== 0) problem(`${config.heads} heads do not divide width ${config.dim}`, 'choose a head count that divides the width');
-  if (!(config.mlpRatio > 0)) problem(`mlpRatio must be > 0 (got ${config.mlpRatio})`, 'use 4 (ViT default)');
+  if (typeof config.mlpRatio !== 'number' || !(config.mlpRatio > 0)) problem(`mlpRatio must be > 0 (got ${config.mlpRatio})`, 'use 4 (ViT default)');
   for (const key of ['dropout', 'dropPath'] as const) {
-    if (!(config[key] >= 0 && config[key] < 1)) problem(`${key} must be in [0, 1) (got ${config[key]})`, `set ${key} between 0 and 1`);
+    if (typeof config[key] !== 'number' || !(config[key] >= 0 && config[key] < 1)) problem(`${key} must be in [0, 1) (got ${config[key]})`, `set ${key} between 0 and 1`);
   }
   return config;
 }
