@@ -50,8 +50,8 @@ const cases: { name: string; source: ViTConfig; target: ViTConfig; rank: number;
 const rows: Row[] = [];
 for (const c of cases) {
   const source = new ViT(c.source, { seed: 0, backend: gpu });
-  const { target, operator } = await grow(source, c.target, 'mango', { rank: c.rank, seed: 0 });
-  const op = operator!.operator;
+  const { target, operator, mango } = await grow(source, c.target, 'mango', { rank: c.rank, seed: 0 });
+  const op = mango!;
   const flops = 2 * op.macs();
   const base = E.memoryStats().liveBytes;
   E.resetPeakBytes();

@@ -2,8 +2,8 @@
  * One entry point for growing a ViT: grow(source, targetConfig, method, options) → the target model,
  * the trainable operator when the method has one (mango, ligo), and its cost.
  *   mango          Mango TR-MPO operator, rank R (default 1), all four cores + aux trained
- *   ligo           LiGO-proxy (mango-spec §5.2): rank 1 with S_B frozen to the identity (no mixing across
- *                  weight types); width, depth and aux expanders trained
+ *   ligo           LiGO: per-module depth mixing, then width expanders (hidden axis shared; per target
+ *                  layer Q, K, V and FFN), trained like Mango (growth-baselines.md §1)
  *   bert2bert-fpi  function-preserving index maps (+ stacking for depth)
  *   bert2bert-aki  FPI hidden axis, new heads / FFN units from the layer above (variant B; top layer FPI)
  *   net2net        FPI maps with function-preserving noise; depth by identity blocks
@@ -16,8 +16,9 @@ import { MangoError } from '../engine/index.ts';
 import { validateConfig, type ViTConfig } from '../models/config.ts';
 import { ViT } from '../models/vit.ts';
 import { deepen, widen, type WidthKind } from './baselines/fixed.ts';
+import { LigoOperator } from './ligo.ts';
 import { MangoOperator, type MangoOptions } from './mango.ts';
-import { TrainableGrowth } from './trainable.ts';
+import { mangoOperator, TrainableGrowth } from './trainable.ts';
 
 export const growthMethods = ['mango', 'ligo', 'bert2bert-fpi', 'bert2bert-aki', 'net2net', 'stackbert', 'scratch'] as const;
 export type GrowthMethod = (typeof growthMethods)[number];
@@ -32,6 +33,8 @@ export interface GrowOptions extends Pick<MangoOptions, 'rank' | 'order' | 'nois
 export interface GrowResult {
   target: ViT;
   operator?: TrainableGrowth;
+  /** the Mango cores, for inspection (method 'mango') */
+  mango?: MangoOperator;
   cost: { operatorParameters: number; operatorMacsPerStep: number; order?: string };
 }
 
@@ -47,14 +50,20 @@ export async function grow(source: ViT, targetConfig: ViTConfig, method: GrowthM
   const target = new ViT(targetConfig, { random, backend });
   const none = { operatorParameters: 0, operatorMacsPerStep: 0 };
   if (method === 'scratch') return { target, cost: none };
-  if (method === 'mango' || method === 'ligo') {
-    const operator = new MangoOperator(s, targetConfig, {
-      ...options, random, backend,
-      ...(method === 'ligo' ? { rank: 1, freezeTypeMixing: true } : {}),
-    });
-    const growth = new TrainableGrowth(source, target, operator);
+  if (method === 'mango') {
+    const mango = new MangoOperator(s, targetConfig, { ...options, random, backend });
+    const growth = new TrainableGrowth(source, target, mangoOperator(mango, source));
     growth.materialize();
-    return { target, operator: growth, cost: { operatorParameters: operator.parameterCount(), operatorMacsPerStep: operator.macs(), order: operator.order } };
+    return { target, operator: growth, mango, cost: { operatorParameters: mango.parameterCount(), operatorMacsPerStep: mango.macs(), order: mango.order } };
+  }
+  if (method === 'ligo') {
+    if (targetConfig.dim / targetConfig.heads !== s.dim / s.heads) {
+      throw new MangoError(`LiGO grows heads at a fixed head dimension (source ${s.dim / s.heads}, target ${targetConfig.dim / targetConfig.heads})`, 'set target heads = source heads × target width / source width');
+    }
+    const ligo = new LigoOperator(s, targetConfig, { random, backend });
+    const growth = new TrainableGrowth(source, target, ligo);
+    growth.materialize();
+    return { target, operator: growth, cost: { operatorParameters: ligo.parameterCount(), operatorMacsPerStep: ligo.macs() } };
   }
   const state = await source.state();
   const widthKind: WidthKind = method === 'bert2bert-aki' ? 'aki' : method === 'net2net' ? 'net2net' : 'fpi';

@@ -1,5 +1,5 @@
 /**
- * A growth operator trained on the target's task loss with the source frozen (Mango; LiGO-proxy), then
+ * A growth operator trained on the target's task loss with the source frozen (Mango, LiGO), then
  * materialised into the target model once. FLOPs per operator step: the target's forward+backward on
  * the batch plus 3 × the operator contraction (forward + backward ≈ 2×), as in mango-spec §5.3.
  */
@@ -12,7 +12,21 @@ import { AdamW, clipGradNorm, cosineWithWarmup } from '../models/optim/optimizer
 import { progress } from '../models/train/progress.ts';
 import type { ViT } from '../models/vit.ts';
 import type { MangoOperator } from './mango.ts';
+import type { GrowthOperator } from './operator.ts';
 import { packLayers } from './pack.ts';
+
+/** Mango as a GrowthOperator: the source's layer tensor M1 is packed once and kept frozen. */
+export function mangoOperator(mango: MangoOperator, source: ViT): GrowthOperator {
+  const m1 = packLayers(new Map(source.namedParameters()), source.config).keep();
+  return {
+    namedParameters: () => mango.namedParameters(),
+    parameterCount: () => mango.parameterCount(),
+    macs: () => mango.macs(),
+    targetParameters: (params) => mango.targetParameters(m1, params),
+    materializeInto: (params, emit) => mango.materializeInto(m1, params, emit),
+    dispose: () => { m1.dispose(); mango.dispose(); },
+  };
+}
 
 export interface OperatorTrainingOptions {
   steps: number;
@@ -37,11 +51,9 @@ export interface OperatorTrainingResult {
 
 export class TrainableGrowth {
   private readonly sourceParams: Map<string, Tensor>;
-  private readonly m1: Tensor;
 
-  constructor(readonly source: ViT, readonly target: ViT, readonly operator: MangoOperator) {
+  constructor(readonly source: ViT, readonly target: ViT, readonly operator: GrowthOperator) {
     this.sourceParams = new Map(source.namedParameters());
-    this.m1 = packLayers(this.sourceParams, source.config).keep();
   }
 
   /** FLOPs of one operator step on a batch of `batchSize` images. */
@@ -62,7 +74,7 @@ export class TrainableGrowth {
         const batch = batches.at(position);
         position = batches.next(position);
         const loss = E.withBackend(backend, () => E.tidy(() => {
-          const params = this.operator.targetParameters(this.m1, this.sourceParams);
+          const params = this.operator.targetParameters(this.sourceParams);
           return this.target.withParameters(params, () => E.crossEntropy(this.target.forward(E.fromArray(batch.images, batch.shape)),
             E.fromArray(batch.labels, [batch.labels.length]), { labelSmoothing: options.labelSmoothing ?? 0 }));
         }));
@@ -90,13 +102,12 @@ export class TrainableGrowth {
   /** Writes Φ(M1) (and the aux parameters) into the target model's own parameters, chunk by chunk. */
   materialize(): void {
     const targetParams = new Map(this.target.namedParameters());
-    E.withBackend(this.target.backend, () => this.operator.materializeInto(this.m1, this.sourceParams, (name, value) => {
+    E.withBackend(this.target.backend, () => this.operator.materializeInto(this.sourceParams, (name, value) => {
       targetParams.get(name)!.assign(value.clone().keep());
     }));
   }
 
   dispose(): void {
-    this.m1.dispose();
     this.operator.dispose();
   }
 }
