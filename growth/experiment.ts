@@ -145,7 +145,7 @@ async function runOne(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: nu
     }
     growth = { operatorFlops, operatorLosses, initial: { step: 0, flops: operatorFlops, accuracy: await accuracy(model, spec.test) } };
     writeJson(growthFile, growth);
-    spec.log?.(`${label} seed ${seed}: ${(100 * growth.initial.accuracy).toFixed(2)}% right after growth`);
+    spec.log?.(`${label} seed ${seed}: ${(100 * growth.initial.accuracy).toFixed(2)}% ${m.method === 'scratch' ? 'at initialisation' : 'right after growth'}`);
   }
   const result = await trainModel({
     model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: spec.targetSteps, lr: spec.lr,
