@@ -133,7 +133,7 @@ async function runOne(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: nu
     model = grown.target;
     let operatorFlops = 0, operatorLosses: number[] = [];
     if (grown.operator) {
-      spec.log?.(`${label} seed ${seed}: training the operator (${spec.operatorSteps} steps, ${grown.cost.operatorParameters.toLocaleString('en')} parameters, order ${grown.cost.order})`);
+      spec.log?.(`${label} seed ${seed}: training the operator (${spec.operatorSteps} steps, ${grown.cost.operatorParameters.toLocaleString('en')} parameters${grown.cost.order ? `, contraction order ${grown.cost.order}` : ''})`);
       const op = await grown.operator.trainOperator({
         steps: spec.operatorSteps, data: spec.train, batchSize: spec.batchSize, lr: spec.operatorLr, warmupSteps: Math.min(10, spec.operatorSteps),
         labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed: seed + 7, showProgress: spec.showProgress,
