@@ -74,7 +74,8 @@ export class Tensor {
   /** Swaps in another tensor's data (same shape): how optimizers update parameters. Consumes `source`. */
   assign(source: Tensor): this {
     if (source.size !== this.size) throw new MangoError(`assign() of [${source.shape}] into [${this.shape}]`, 'shapes must match');
-    const contiguous = source.isContiguous() && source.offset === 0 && source.storage.elements === source.size ? source : source.contiguous();
+    // Take the source's storage over only when it is exactly this tensor's data; otherwise copy.
+    const contiguous = source.isContiguous() && source.offset === 0 && source.storage.elements === source.size ? source : source.clone();
     contiguous.storage.retain();
     this.storage.release();
     this.storage = contiguous.storage;

@@ -196,22 +196,21 @@ export class MangoOperator {
   }
 
   /**
-   * Target parameters without gradients, one target layer at a time (Order B chunks), so the peak
-   * extra memory is one layer's intermediates; `emit` receives each finished parameter.
+   * Target parameters without gradients, one target layer at a time (Order B chunks, whatever order the
+   * cost model picked for training), so the peak extra memory is one layer's intermediates; `emit`
+   * receives each finished parameter.
    */
   materializeInto(m1: Tensor, source: ReadonlyMap<string, Tensor>, emit: (name: string, value: Tensor) => void): void {
     E.noGrad(() => {
       E.tidy(() => { for (const [name, t] of this.auxParameters(source)) emit(name, t); });
-      // Order A yields one weight type across all layers per step, so it holds M2 (= the target's block
-      // weights) while unpacking; Order B yields whole layers and holds one layer at a time.
-      const whole = this.order === 'A' ? E.tidy(() => E.stack(Array.from({ length: this.dims.B }, (_, b2) => this.modeProducts(m1, b2)), 0)) : undefined;
+      // Always Order B here: it yields whole target layers, so only one layer's intermediates are live
+      // (Order A yields one weight type across all layers and would hold all of M2 before unpacking).
       for (let l = 0; l < this.dims.L2; l++) {
         E.tidy(() => {
-          const layer = whole ? whole.slice([0, 0, 0, l], [this.dims.B, this.dims.I2, this.dims.O2, l + 1]) : this.sandwich(m1, l, l + 1);
+          const layer = this.sandwich(m1, l, l + 1);
           for (const [name, t] of unpackLayers(layer, { ...this.target, depth: 1 })) emit(name.replace(/^blocks\.0\./, `blocks.${l}.`), t);
         });
       }
-      whole?.dispose();
     });
   }
 

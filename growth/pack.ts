@@ -34,7 +34,9 @@ export function packLayers(params: ReadonlyMap<string, Tensor>, config: ViTConfi
       ];
       return E.stack(blocks, 0);
     });
-    return E.stack(layers, 3);
+    // Stored as [B, L, D+1, D] and viewed as M [B, D+1, D, L]: the sandwich contraction reads M1 as a
+    // [B·L, (D+1)·D] matrix, which is then a free view instead of a copy of the whole source.
+    return E.stack(layers, 1).permute([0, 2, 3, 1]);
   }));
 }
 

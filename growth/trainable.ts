@@ -103,7 +103,7 @@ export class TrainableGrowth {
   materialize(): void {
     const targetParams = new Map(this.target.namedParameters());
     E.withBackend(this.target.backend, () => this.operator.materializeInto(this.sourceParams, (name, value) => {
-      targetParams.get(name)!.assign(value.clone().keep());
+      targetParams.get(name)!.assign(value);
     }));
   }
 

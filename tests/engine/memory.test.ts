@@ -53,4 +53,14 @@ test('using a disposed tensor is a clear error; assign swaps data and frees the 
   p.dispose();
 });
 
+test('assign from a view with an offset copies the viewed values (not the start of the storage)', () => {
+  const whole = E.tensor([1, 2, 3, 4, 5, 6]);
+  const p = E.zeros([2]).keep();
+  p.assign(whole.slice([4], [6]));
+  assert.equal([...p.dataSync()], [5, 6]);
+  p.assign(whole.reshape([3, 2]).slice([1, 0], [2, 2]).reshape([2]));
+  assert.equal([...p.dataSync()], [3, 4]);
+  p.dispose();
+});
+
 test.run();

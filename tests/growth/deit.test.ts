@@ -16,23 +16,23 @@ const runtime = await sharedGpu();
 (runtime ? test : test.skip)('DeiT-S → DeiT-B with Mango R=1 materialises within the memory bound', async () => {
   const backend = await openWebGpuBackend();
   const source = new ViT(presets['deit-small'], { seed: 0, backend });
-  const before = E.memoryStats().liveBytes;
-  E.resetPeakBytes();
   const started = performance.now();
   const { target, operator, mango } = await grow(source, presets['deit-base'], 'mango', { rank: 1, seed: 0 });
   await runtime!.sync();
   const seconds = (performance.now() - started) / 1000;
-  const { I1, O1, I2, B, R } = mango!.dims;
+  const { I1, O1, I2, O2, B, R } = mango!.dims;
+  // Held across materialisations: the target's weights, the cores, the packed source M1.
+  const held = E.memoryStats().liveBytes;
+  E.resetPeakBytes();
+  operator!.materialize();
+  const extra = E.memoryStats().peakBytes - held;
+  // One target layer in flight (Order B): N and its regrouped copy, P and its regrouped copy, W2, and
+  // the layer's unpacked parameters.
+  const layerParams = 4 * (12 * 768 * 768 + 4 * 768 + 8 * 768);
+  const layerChunk = 4 * (2 * B * R * R * I1 * O1 + 2 * B * R * R * I2 * O1 + B * I2 * O2) + layerParams;
   const targetBytes = target.parameterCount() * 4;
-  const coreBytes = mango!.parameterCount() * 4;
-  const packedSource = 4 * B * I1 * O1 * presets['deit-small'].depth;
-  const layerChunk = 4 * B * R * R * (I1 * O1 + I2 * O1 + 3 * I2 * I2);
-  // assign() swaps one parameter at a time: the old copy lives until its replacement is written
-  const largestParameter = Math.max(...target.parameters().map((t) => t.size)) * 4;
-  const peak = E.memoryStats().peakBytes - before;
-  const bound = targetBytes + coreBytes + packedSource + layerChunk + largestParameter;
-  console.log(`    DeiT-S→B R=1: ${seconds.toFixed(1)} s, peak ${(peak / 2 ** 20).toFixed(0)} MiB (bound ${(bound / 2 ** 20).toFixed(0)} MiB; dense S would be ${(1.8e15 * 4 / 2 ** 50).toFixed(1)} PiB)`);
-  assert.ok(peak < bound, `peak ${peak} vs bound ${bound}`);
+  console.log(`    DeiT-S→B R=1: grow ${seconds.toFixed(1)} s; materialize starts from ${(held / 2 ** 20).toFixed(0)} MiB live (source, target ${(targetBytes / 2 ** 20).toFixed(0)} MiB, packed M1, cores) and peaks ${(extra / 2 ** 20).toFixed(0)} MiB above it (one-layer bound ${(layerChunk / 2 ** 20).toFixed(0)} MiB; dense S would be 6.4 PiB)`);
+  assert.ok(extra <= layerChunk, `extra ${extra} vs one-layer bound ${layerChunk}`);
   assert.equal([...target.blocks[11].mlp.fc2.weight.shape], [768, 3072]);
   assert.ok((await target.blocks[11].mlp.fc2.weight.data()).every(Number.isFinite));
   operator!.dispose();

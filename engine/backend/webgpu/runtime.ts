@@ -3,7 +3,7 @@
  * Everything that touches the GPU goes through here; waits never rely on `onSubmittedWorkDone()` (it does
  * not keep Node's event loop alive), only on `mapAsync`.
  */
-import { MangoError } from '../../errors.ts';
+import { GpuOutOfMemoryError, MangoError } from '../../errors.ts';
 import { BufferPool } from './buffer-pool.ts';
 import { CommandBatch } from './command-batch.ts';
 import { openDawnDevice, type DawnDevice, type DeviceOptions } from './device.ts';
@@ -67,6 +67,12 @@ export class GpuRuntime {
    */
   dispatch(kernel: KernelVariant, storage: readonly GPUBuffer[], workgroups: Workgroups, uniforms?: ArrayBufferView): void {
     this.dawn.assertAlive();
+    const limit = this.dawn.limits.maxStorageBufferBindingSize;
+    const tooBig = storage.find((b) => b.size > limit);
+    if (tooBig) {
+      throw new GpuOutOfMemoryError(`kernel ${kernel.key} needs a ${tooBig.size}-byte buffer, above this adapter's maxStorageBufferBindingSize (${limit} bytes)`,
+        'use a smaller batch or model, or an adapter with a larger binding limit');
+    }
     const pipeline = this.pipelines.get(kernel);
     const entries: GPUBindGroupEntry[] = storage.map((buffer, binding) => ({ binding, resource: { buffer } }));
     let uniformBuffer: GPUBuffer | undefined;
