@@ -52,13 +52,13 @@ for (const c of cases) {
   const source = new ViT(c.source, { seed: 0, backend: gpu });
   const { target, operator, mango } = await grow(source, c.target, 'mango', { rank: c.rank, seed: 0 });
   const op = mango!;
-  const flops = 2 * op.macs();
+  const flops = 2 * op.macs('B');   // materialize always contracts per target layer (Order B)
   const base = E.memoryStats().liveBytes;
   E.resetPeakBytes();
   const t = await seconds(() => operator!.materialize());
   const peakExtra = E.memoryStats().peakBytes - base;
   const row: Row = {
-    case: `${c.name} R=${c.rank}`, order: op.order, 'operator params': op.parameterCount(),
+    case: `${c.name} R=${c.rank}`, 'training order': op.order, 'operator params': op.parameterCount(),
     'analytic GFLOP': flops / 1e9, 'materialize s': t, 'GFLOP/s': flops / t / 1e9, '× floor': t / (flops / matmulRate),
     'peak extra MB': peakExtra / 2 ** 20, 'target weights MB': (target.parameterCount() * 4) / 2 ** 20,
   };
