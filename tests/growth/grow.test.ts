@@ -91,6 +91,34 @@ test('materialize never holds the full map: peak extra memory stays under target
   assert.ok(extra < denseS / 1000, 'far below the dense map');
 });
 
+test('one operator training step: peak memory = a plain target training step + the computed target weights and the contraction intermediates (never S)', async () => {
+  const big: ViTConfig = { ...small, dim: 32, depth: 2, heads: 2 };
+  const bigger: ViTConfig = { ...big, dim: 64, depth: 4, heads: 4 };
+  const src = new ViT(big, { seed: 1 });
+  const { target, operator, mango } = await grow(src, bigger, 'mango', { rank: 2, order: 'B', seed: 1 });
+  const data = syntheticDataset(16, 3);
+  // Baseline: the same batch through a plain target training step (activations, gradients).
+  const batch = (await import('../../models/data/batches.ts')).makeBatch(data, Array.from({ length: 16 }, (_, i) => i));
+  let held = E.memoryStats().liveBytes;
+  E.resetPeakBytes();
+  const loss = E.tidy(() => E.crossEntropy(target.forward(E.fromArray(batch.images, batch.shape)), E.fromArray(batch.labels, [16])));
+  loss.backward();
+  loss.dispose();
+  const plainStep = E.memoryStats().peakBytes - held;
+  for (const p of target.parameters()) { p.grad?.dispose(); p.grad = null; }
+  held = E.memoryStats().liveBytes;
+  E.resetPeakBytes();
+  await operator!.trainOperator({ steps: 1, data, batchSize: 16, lr: 1e-3, showProgress: false });
+  const operatorStep = E.memoryStats().peakBytes - held;
+  const { B, I1, O1, I2, O2, L1, L2, R } = mango!.dims;
+  const targetBytes = target.parameterCount() * 4;
+  const contraction = 4 * B * L2 * R * R * (2 * I1 * O1 + 2 * I2 * O1 + I2 * O2);
+  const bound = plainStep + 4 * targetBytes + 2 * contraction + 2 * mango!.parameterCount() * 4;
+  const denseS = 4 * (B * I1 * O1 * L1) * (B * I2 * O2 * L2);
+  assert.ok(operatorStep <= bound, `operator step peak ${operatorStep} B vs bound ${bound} B (plain step ${plainStep} B)`);
+  assert.ok(operatorStep < denseS / 100, 'far below the dense map');
+});
+
 test('bad growth requests: smaller target, head dim change for head-wise methods, unknown method', async () => {
   for (const [config, method, message] of [
     [{ ...small, dim: 8, heads: 1 }, 'mango', /smaller/],
