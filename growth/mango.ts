@@ -52,6 +52,9 @@ export class MangoOperator {
   readonly gOut: Tensor;
   readonly gIn: Tensor;
 
+  /** Largest single buffer a chunk may need (the backend's binding limit; 128 MiB unless told). */
+  maxBindingBytes = 128 * 2 ** 20;
+
   constructor(readonly source: ViTConfig, readonly target: ViTConfig, readonly options: MangoOptions = {}) {
     checkPackable(source);
     checkPackable(target);
@@ -117,14 +120,18 @@ export class MangoOperator {
     return sb.matmul(sl).reshape([B, R, B, R, L1, L2]);
   }
 
-  /** Order B for target layers [from, to): returns M2 for those layers, [B, I2, O2, to-from]. */
-  private sandwich(m1: Tensor, from: number, to: number): Tensor {
+  /**
+   * Order B for target layers [from, to) and target blocks [blockFrom, blockTo): returns that part of M2,
+   * [blocks, I2, O2, to-from].
+   */
+  private sandwich(m1: Tensor, from: number, to: number, blockFrom = 0, blockTo = this.dims.B): Tensor {
     const { B, I1, O1, L1, I2, O2, R } = this.dims;
     const layers = to - from;
-    const k = this.coefficients().slice([0, 0, 0, 0, 0, from], [B, R, B, R, L1, to]);
-    const kMat = k.permute([0, 5, 1, 3, 2, 4]).reshape([B * layers * R * R, B * L1]);
+    const blocks = blockTo - blockFrom;
+    const k = this.coefficients().slice([blockFrom, 0, 0, 0, 0, from], [blockTo, R, B, R, L1, to]);
+    const kMat = k.permute([0, 5, 1, 3, 2, 4]).reshape([blocks * layers * R * R, B * L1]);
     const mMat = m1.permute([0, 3, 1, 2]).reshape([B * L1, I1 * O1]);
-    const g = B * layers;
+    const g = blocks * layers;
     const n = kMat.matmul(mMat).reshape([g, R, R, I1, O1]);
     // P[g, δ, i2, γ, o1] = Σ_{β,i1} S_I[β,i1,i2,γ] · N[g,β,δ,i1,o1]
     const nByDelta = n.permute([0, 2, 1, 3, 4]).reshape([g * R, R * I1, O1]);
@@ -132,7 +139,7 @@ export class MangoOperator {
     // W2[g, i2, o2] = Σ_{γ,δ,o1} P · S_O[γ,o1,o2,δ]
     const pMat = p.permute([0, 2, 3, 1, 4]).reshape([g, I2, R * R * O1]);
     const so = this.SO.permute([0, 3, 1, 2]).reshape([R * R * O1, O2]);
-    return pMat.matmul(so).reshape([B, layers, I2, O2]).permute([0, 2, 3, 1]);
+    return pMat.matmul(so).reshape([blocks, layers, I2, O2]).permute([0, 2, 3, 1]);
   }
 
   /** Order A for target block b2 (all layers): returns [I2, O2, L2]. */
@@ -205,9 +212,15 @@ export class MangoOperator {
       E.tidy(() => { for (const [name, t] of this.auxParameters(source)) emit(name, t); });
       // Always Order B here: it yields whole target layers, so only one layer's intermediates are live
       // (Order A yields one weight type across all layers and would hold all of M2 before unpacking).
+      const { B, I1, O1, I2, R } = this.dims;
+      // Blocks per step: the largest intermediate (R²·I2·O1 per block) must fit one storage binding.
+      const perBlock = 4 * R * R * Math.max(I1, I2) * O1;
+      const blocksPerStep = Math.max(1, Math.min(B, Math.floor(this.maxBindingBytes / perBlock)));
       for (let l = 0; l < this.dims.L2; l++) {
         E.tidy(() => {
-          const layer = this.sandwich(m1, l, l + 1);
+          const parts: Tensor[] = [];
+          for (let b = 0; b < B; b += blocksPerStep) parts.push(this.sandwich(m1, l, l + 1, b, Math.min(B, b + blocksPerStep)));
+          const layer = parts.length === 1 ? parts[0] : E.concat(parts, 0);
           for (const [name, t] of unpackLayers(layer, { ...this.target, depth: 1 })) emit(name.replace(/^blocks\.0\./, `blocks.${l}.`), t);
         });
       }

@@ -139,6 +139,8 @@ test('materializeInto (chunked, no gradients) equals the differentiable contract
     const params = new Map(source.namedParameters());
     const full = E.noGrad(() => op.targetParameters(m1, params));
     op.materializeInto(m1, params, (name, value) => close(value.dataSync(), full.get(name)!.dataSync(), 1e-6, `${order} ${name}`));
+    op.maxBindingBytes = 1;   // forces one weight block per step
+    op.materializeInto(m1, params, (name, value) => close(value.dataSync(), full.get(name)!.dataSync(), 1e-6, `${order} per block ${name}`));
   }
 });
 
