@@ -2,51 +2,17 @@
 VisionTransformer: patch_embed.proj Conv2d, cls_token, pos_embed, blocks.i.{norm1,attn.qkv,attn.proj,
 norm2,mlp.fc1,mlp.fc2}, norm, head) run in float64: logits, label-smoothed cross-entropy, every gradient.
 Run offline with Debian's python3-torch:  /usr/bin/python3 tests/goldens/make-vit-goldens.py"""
-import json, os
+import json, os, sys
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts', 'interop'))
+from timm_vit import timm_vit
+
 torch.manual_seed(7)
 D, L, H, P, C, IMG, K = 32, 2, 2, 7, 1, 28, 10
-T = (IMG // P) ** 2 + 1
 
-class Attention(nn.Module):
-    def __init__(s):
-        super().__init__(); s.qkv = nn.Linear(D, 3 * D); s.proj = nn.Linear(D, D)
-    def forward(s, x):
-        B, N, _ = x.shape
-        q, k, v = s.qkv(x).reshape(B, N, 3, H, D // H).permute(2, 0, 3, 1, 4)
-        a = (q @ k.transpose(-2, -1) * (D // H) ** -0.5).softmax(-1)
-        return s.proj((a @ v).transpose(1, 2).reshape(B, N, D))
-
-class Mlp(nn.Module):
-    def __init__(s):
-        super().__init__(); s.fc1 = nn.Linear(D, 4 * D); s.fc2 = nn.Linear(4 * D, D)
-    def forward(s, x): return s.fc2(nn.functional.gelu(s.fc1(x)))
-
-class Block(nn.Module):
-    def __init__(s):
-        super().__init__(); s.norm1 = nn.LayerNorm(D, eps=1e-6); s.attn = Attention(); s.norm2 = nn.LayerNorm(D, eps=1e-6); s.mlp = Mlp()
-    def forward(s, x):
-        x = x + s.attn(s.norm1(x)); return x + s.mlp(s.norm2(x))
-
-class PatchEmbed(nn.Module):
-    def __init__(s):
-        super().__init__(); s.proj = nn.Conv2d(C, D, P, P)
-    def forward(s, x): return s.proj(x).flatten(2).transpose(1, 2)
-
-class ViT(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.cls_token = nn.Parameter(torch.randn(1, 1, D) * 0.02)
-        s.pos_embed = nn.Parameter(torch.randn(1, T, D) * 0.02)
-        s.patch_embed = PatchEmbed(); s.blocks = nn.Sequential(*[Block() for _ in range(L)])
-        s.norm = nn.LayerNorm(D, eps=1e-6); s.head = nn.Linear(D, K)
-    def forward(s, x):
-        x = torch.cat([s.cls_token.expand(x.shape[0], -1, -1), s.patch_embed(x)], 1) + s.pos_embed
-        return s.head(s.norm(s.blocks(x))[:, 0])
-
-model = ViT()
+model = timm_vit(D, L, H, P, C, IMG, K)
 with torch.no_grad():
     for name, p in model.named_parameters():
         if name.endswith("norm1.weight") or name.endswith("norm2.weight") or name == "norm.weight":
