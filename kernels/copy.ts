@@ -68,17 +68,20 @@ export function dispatchFill(runtime: GpuRuntime, dst: GPUBuffer, n: number, val
 
 const indexLayout = new UniformLayout('Params', [['n', 'u32'], ['outer', 'u32'], ['length', 'u32'], ['count', 'u32'], ['inner', 'u32']]);
 
-/** out[o, k, j] = x[o, indices[k], j] for contiguous x viewed as [outer, length, inner]. */
-export const gatherKernel = {
-  cacheKey: () => 'gather',
-  wgsl: () => `
+/** Shared head of the two index kernels: `input` (x or source), indices, out, params. */
+const indexHeader = (input: string) => `
 ${indexLayout.wgsl()}
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(0) var<storage, read> ${input}: array<f32>;
 @group(0) @binding(1) var<storage, read> indices: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
-  ${flatWorkgroupIndex}
+  ${flatWorkgroupIndex}`;
+
+/** out[o, k, j] = x[o, indices[k], j] for contiguous x viewed as [outer, length, inner]. */
+export const gatherKernel = {
+  cacheKey: () => 'gather',
+  wgsl: () => `${indexHeader('x')}
   ${forEachElement('p.n', `let j = i % p.inner;
     let k = (i / p.inner) % p.count;
     let o = i / (p.inner * p.count);
@@ -90,14 +93,7 @@ ${indexLayout.wgsl()}
 /** out[o, l, j] = Σ_{k : indices[k] = l} source[o, k, j]. */
 export const scatterAddKernel = {
   cacheKey: () => 'scatter-add',
-  wgsl: () => `
-${indexLayout.wgsl()}
-@group(0) @binding(0) var<storage, read> source: array<f32>;
-@group(0) @binding(1) var<storage, read> indices: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
-@compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
-  ${flatWorkgroupIndex}
+  wgsl: () => `${indexHeader('source')}
   ${forEachElement('p.n', `let j = i % p.inner;
     let l = (i / p.inner) % p.length;
     let o = i / (p.inner * p.length);

@@ -108,17 +108,7 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  /** Runs `fn` on a contiguous version of `view`, copying first only when needed. */
-  private withContiguous<T>(view: View, fn: (buffer: GPUBuffer, offset: number) => T): T {
-    if (isContiguous(view.shape, view.strides) && view.offset === 0) return fn(gpu(view), 0);
-    const copy = this.contiguous(view);
-    try {
-      return fn(copy.buffer, 0);
-    } finally {
-      this.free(copy);
-    }
-  }
-
+  /** Runs `fn` on contiguous versions of `views`, copying first only those that need it. */
   private withContiguousAll<T>(views: readonly View[], fn: (buffers: GPUBuffer[]) => T): T {
     const copies: GpuBuffer[] = [];
     const buffers = views.map((v) => {
@@ -143,7 +133,7 @@ export class WebGpuBackend implements Backend {
     const out = this.allocate(sizeOf(x.shape));
     const [count, width] = this.rowsOf(x.shape);
     const kernel = rows.perThreadRows(count) ? (log ? 'logSoftmaxPerThread' : 'softmaxPerThread') : log ? 'logSoftmax' : 'softmax';
-    this.withContiguous(x, (buffer) => rows.dispatch(this.runtime, kernel, [buffer, out.buffer], count, width));
+    this.withContiguousAll([x], ([buffer]) => rows.dispatch(this.runtime, kernel, [buffer, out.buffer], count, width));
     return out;
   }
 
