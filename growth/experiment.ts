@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../engine/index.ts';
 import { latestCheckpoint } from '../models/checkpoint/checkpoint.ts';
 import { writeFileAtomic } from '../models/checkpoint/safetensors.ts';
@@ -17,6 +18,7 @@ import { trainModel, type EvalPoint } from '../models/train/trainer.ts';
 import { ViT } from '../models/vit.ts';
 import { grow, type GrowthMethod } from './grow.ts';
 import { accuracyPlot } from './plot.ts';
+import { claimRun, releaseRun } from './run-claim.ts';
 import { accuracyAt, flopsToReach, meanAndSpread, saving } from './savings.ts';
 
 export interface MethodSpec {
@@ -85,35 +87,53 @@ export const labelOf = (m: MethodSpec) => (m.method === 'mango' ? `mango-r${m.ra
 const readJson = <T>(path: string): T | undefined => (existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) as T : undefined);
 const writeJson = (path: string, value: unknown) => writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
 
-/** Trains the source once (resumable) and returns it. */
+/** Trains the source once (resumable; waits while another process trains it) and returns it. */
 async function sourceModel(spec: ExperimentSpec): Promise<ViT> {
   const dir = join(spec.outDir, 'source');
   const model = new ViT(spec.source, { seed: 1000, backend: spec.backend });
-  const done = readJson<{ finalAccuracy: number }>(join(dir, 'result.json'));
-  if (done) {
-    const checkpoint = latestCheckpoint(join(dir, 'checkpoints'));
-    if (checkpoint) {
+  for (let waited = false; ; waited = true) {
+    const done = readJson<{ finalAccuracy: number }>(join(dir, 'result.json'));
+    const checkpoint = done && latestCheckpoint(join(dir, 'checkpoints'));
+    if (done && checkpoint) {
       model.loadState(checkpoint.model);
       spec.log?.(`source ${describe(spec.source)}: reused (${(100 * done.finalAccuracy).toFixed(2)}%)`);
       return model;
     }
+    const owner = claimRun(dir);
+    if (owner === undefined) break;
+    if (!waited) spec.log?.(`source: being trained by process ${owner}; waiting for it`);
+    await pause(spec.signal);
   }
-  spec.log?.(`source ${describe(spec.source)}: training ${spec.sourceSteps} steps`);
-  const result = await trainModel({
-    model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: spec.sourceSteps, lr: spec.lr,
-    warmupSteps: Math.round(spec.sourceSteps * 0.05), labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed: 1000,
-    augmentation: spec.augmentation, evalEvery: 0, checkpointEvery: Math.max(1, Math.floor(spec.sourceSteps / 4)),
-    outDir: dir, resume: true, showProgress: spec.showProgress, label: 'source', signal: spec.signal,
-  });
-  if (result.interrupted) throw new ExperimentInterrupted();
-  writeJson(join(dir, 'result.json'), { finalAccuracy: result.finalAccuracy, flops: result.flops });
-  spec.log?.(`source: ${(100 * result.finalAccuracy).toFixed(2)}% test accuracy (its cost is not counted: the premise is that it exists)`);
-  return model;
+  try {
+    spec.log?.(`source ${describe(spec.source)}: training ${spec.sourceSteps} steps`);
+    const result = await trainModel({
+      model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: spec.sourceSteps, lr: spec.lr,
+      warmupSteps: Math.round(spec.sourceSteps * 0.05), labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed: 1000,
+      augmentation: spec.augmentation, evalEvery: 0, checkpointEvery: Math.max(1, Math.floor(spec.sourceSteps / 4)),
+      outDir: dir, resume: true, showProgress: spec.showProgress, label: 'source', signal: spec.signal,
+    });
+    if (result.interrupted) throw new ExperimentInterrupted();
+    writeJson(join(dir, 'result.json'), { finalAccuracy: result.finalAccuracy, flops: result.flops });
+    spec.log?.(`source: ${(100 * result.finalAccuracy).toFixed(2)}% test accuracy (its cost is not counted: the premise is that it exists)`);
+    return model;
+  } finally {
+    releaseRun(dir);
+  }
+}
+
+/** Waits a few seconds for another process, or throws when the user interrupts. */
+async function pause(signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(3000, undefined, { signal });
+  } catch {
+    throw new ExperimentInterrupted();
+  }
 }
 
 class ExperimentInterrupted extends Error {}
 
-async function runOne(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: number): Promise<RunRecord | undefined> {
+/** A finished run, or the pid of another process that is doing it now. */
+async function runOne(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: number): Promise<RunRecord | number> {
   const label = labelOf(m);
   const dir = join(spec.outDir, `${label}-s${seed}`);
   const finished = readJson<RunRecord>(join(dir, 'result.json'));
@@ -121,7 +141,17 @@ async function runOne(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: nu
     spec.log?.(`${label} seed ${seed}: done earlier (${(100 * finished.finalAccuracy).toFixed(2)}%)`);
     return finished;
   }
-  mkdirSync(dir, { recursive: true });
+  const owner = claimRun(dir);
+  if (owner !== undefined) return owner;
+  try {
+    return await trainRun(spec, source, m, seed, dir);
+  } finally {
+    releaseRun(dir);
+  }
+}
+
+async function trainRun(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: number, dir: string): Promise<RunRecord> {
+  const label = labelOf(m);
   const started = performance.now();
   const growthFile = join(dir, 'growth.json');
   let growth = readJson<{ operatorFlops: number; operatorLosses: number[]; initial: EvalPoint }>(growthFile);
@@ -212,12 +242,22 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
   let interrupted = false;
   try {
     const source = await sourceModel(spec);
-    for (const seed of spec.seeds) {
-      for (const m of spec.methods) {
-        const record = await runOne(spec, source, m, seed);
-        if (record) runs.push(record);
+    let pending = spec.seeds.flatMap((seed) => spec.methods.map((m) => ({ seed, m })));
+    while (pending.length > 0) {
+      const busy: typeof pending = [];
+      for (const item of pending) {
+        const outcome = await runOne(spec, source, item.m, item.seed);
+        if (typeof outcome === 'number') busy.push(item);
+        else runs.push(outcome);
       }
+      if (busy.length > 0 && busy.length === pending.length) {
+        spec.log?.(`waiting for other processes to finish ${busy.map((b) => `${labelOf(b.m)} seed ${b.seed}`).join(', ')}`);
+        while (busy.every((b) => !existsSync(join(spec.outDir, `${labelOf(b.m)}-s${b.seed}`, 'result.json')) && claimRun(join(spec.outDir, `${labelOf(b.m)}-s${b.seed}`)) !== undefined)) await pause(spec.signal);
+      }
+      pending = busy;
     }
+    const order = (r: RunRecord) => spec.seeds.indexOf(r.seed) * spec.methods.length + spec.methods.findIndex((m) => labelOf(m) === r.label);
+    runs.sort((a, b) => order(a) - order(b));
     source.dispose();
   } catch (error) {
     if (!(error instanceof ExperimentInterrupted)) throw error;

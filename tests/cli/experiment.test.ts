@@ -1,5 +1,5 @@
 /** `mango experiment` end to end on a tiny setup: table, files, SVG, and a rerun that recomputes nothing. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,30 @@ test('experiment: scratch vs mango vs fpi, results table, SVG, resumable rerun',
   const again = mango(...args);
   assert.is(again.status, 0, again.stderr);
   assert.match(again.stdout, /source .*reused[\s\S]*scratch seed 0: done earlier[\s\S]*mango-r2 seed 0: done earlier/);
+});
+
+test('experiment: two processes on one folder split the runs and both print the whole table', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exp-'));
+  const base = { imageSize: 28, channels: 1, patchSize: 7, mlpRatio: 4, classes: 10, dropout: 0, dropPath: 0 };
+  writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...base, dim: 16, depth: 1, heads: 1 }));
+  writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...base, dim: 32, depth: 1, heads: 2 }));
+  const args = [bin, 'experiment', '--source', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--methods', 'scratch,bert2bert-fpi',
+    '--seeds', '2', '--data-dir', fashionMnistLikeFolder(128, 32), '--batch', '32', '--source-epochs', '1', '--target-epochs', '1',
+    '--evals', '2', '--out', join(dir, 'run'), '--backend', 'cpu'];
+  const start = () => new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.resume();
+    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`exit ${code}: ${stdout}`))));
+  });
+  const outputs = await Promise.all([start(), start()]);
+  for (const run of ['scratch seed 0', 'scratch seed 1', 'bert2bert-fpi seed 0', 'bert2bert-fpi seed 1']) {
+    const trained = outputs.filter((out) => new RegExp(`${run}: [0-9.]+% after`).test(out)).length;
+    assert.is(trained, 1, `${run} trained by exactly one process`);
+  }
+  assert.is(outputs.filter((out) => /training \d+ steps/.test(out.split('\n').filter((l) => l.startsWith('source')).join('\n'))).length, 1, 'the source is trained once');
+  for (const out of outputs) assert.match(out, /\| scratch \| 2 \|[\s\S]*\| bert2bert-fpi \| 2 \|/);
 });
 
 test.run();
