@@ -1,6 +1,7 @@
 /** `mango <command>`: train, inspect (and more as they land). Friendly errors, --help everywhere. */
-import { MangoError } from '../engine/index.ts';
+import { GpuDeviceLostError, MangoError } from '../engine/index.ts';
 import { closeSharedRuntime } from '../engine/backend/webgpu/backend.ts';
+import { deviceLostExitCode, exitWithSupervisor, isWorker, runSupervised } from './supervisor.ts';
 
 interface Command {
   summary: string;
@@ -39,8 +40,17 @@ async function main(argv: string[]): Promise<number> {
     console.error(`mango: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  const wantsHelp = rest.includes('--help') || rest.includes('-h');
+  if (supervisedCommands.has(name) && !isWorker() && !wantsHelp && process.env.MANGO_SUPERVISE !== '0') {
+    const restartArgv = name === 'train' && !rest.includes('--resume') ? [...argv, '--resume'] : argv;
+    return runSupervised({ argv, restartArgv, maxRestarts: Number(process.env.MANGO_MAX_RESTARTS ?? 3), binary: process.argv[1] });
+  }
   return (await load()).run(rest);
 }
+
+/** Long jobs that run in a supervised worker, restarted from their checkpoints after a native crash or device loss. */
+const supervisedCommands = new Set(['train', 'grow', 'experiment']);
+exitWithSupervisor();
 
 let code = 1;
 try {
@@ -48,7 +58,7 @@ try {
 } catch (error) {
   if (error instanceof MangoError) {
     console.error(`\nmango: ${error.message}`);
-    code = 1;
+    code = error instanceof GpuDeviceLostError ? deviceLostExitCode : 1;
   } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     console.error(`mango: ${(error as Error).message} (see --help)`);
     code = 2;

@@ -1,5 +1,8 @@
 /** `mango train`: train a ViT from scratch (or resume), print accuracy, write checkpoints and logs. */
 import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { MangoError } from '../../engine/index.ts';
+import { listCheckpoints } from '../../models/checkpoint/checkpoint.ts';
 import { readSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { describe } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
@@ -52,6 +55,11 @@ export const trainCommand = {
     if (values.help) {
       console.log(help);
       return 0;
+    }
+    const earlier = listCheckpoints(join(values.out!, 'checkpoints'));
+    if (!values.resume && earlier.length > 0) {
+      throw new MangoError(`${values.out} already holds ${earlier.length} checkpoint(s) of an earlier run (newest ${earlier.at(-1)})`,
+        'pass --resume to continue that run, or choose another --out; nothing was overwritten');
     }
     const config = loadConfig(values.config!);
     const data = loadData(values.data!, values['data-dir'], integer(values.subset, 'subset', 1), integer(values['test-subset'], 'test-subset', 1));

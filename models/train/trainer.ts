@@ -16,6 +16,9 @@ import type { ViT } from '../vit.ts';
 import { accuracy } from './evaluate.ts';
 import { progress } from './progress.ts';
 
+/** A step on a synchronous backend never waits on I/O; this lets Ctrl-C and other events reach the loop. */
+const letSignalsIn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The loss became NaN or infinite; the last checkpoint on disk is from before it. */
 export class TrainingDivergedError extends MangoError {}
 
@@ -135,6 +138,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let interrupted = false;
   try {
     while (step < steps) {
+      await letSignalsIn();
       if (options.signal?.aborted) {
         interrupted = true;
         break;

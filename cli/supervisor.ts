@@ -1,0 +1,73 @@
+/**
+ * Long commands (train, grow, experiment) run in a worker process watched by this supervisor. When the
+ * worker dies natively (a crash in the GPU driver or Dawn's binding: SIGSEGV, SIGBUS, SIGABRT, ...) or
+ * loses the GPU device, the supervisor says so and starts it again; the command resumes from its last
+ * checkpoint. Ctrl-C goes to the worker once (it checkpoints and stops); a second Ctrl-C stops it at once.
+ */
+import { spawn } from 'node:child_process';
+
+/** The exit status of a worker that lost its GPU device (EX_TEMPFAIL: try again). */
+export const deviceLostExitCode = 75;
+export const workerEnvironment = 'MANGO_WORKER';
+
+const crashSignals = new Set<NodeJS.Signals>(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE', 'SIGTRAP', 'SIGSYS']);
+
+export const isWorker = () => process.env[workerEnvironment] === '1';
+
+export interface SupervisorOptions {
+  /** the worker's command line after `mango` */
+  argv: string[];
+  /** the command line for a restart (e.g. with --resume added) */
+  restartArgv: string[];
+  maxRestarts: number;
+  binary: string;
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string | undefined {
+  if (signal && crashSignals.has(signal)) return `the worker process crashed natively (${signal}; usually the GPU driver or Dawn's binding)`;
+  if (code === deviceLostExitCode) return 'the worker process lost its GPU device';
+  return undefined;
+}
+
+export async function runSupervised(options: SupervisorOptions): Promise<number> {
+  let stopRequests = 0;
+  let worker: ReturnType<typeof spawn> | undefined;
+  const forward = (signal: NodeJS.Signals) => () => {
+    if (signal === 'SIGINT') stopRequests++;
+    worker?.kill(signal);
+  };
+  const onInterrupt = forward('SIGINT');
+  const onTerminate = forward('SIGTERM');
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onTerminate);
+  try {
+    for (let restarts = 0; ; restarts++) {
+      const argv = restarts === 0 ? options.argv : options.restartArgv;
+      // A process group of its own: a terminal's Ctrl-C reaches only this supervisor, which forwards it once.
+      worker = spawn(process.execPath, [options.binary, ...argv], {
+        stdio: ['inherit', 'inherit', 'inherit', 'ipc'], detached: true, env: { ...process.env, [workerEnvironment]: '1' },
+      });
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+        worker!.once('error', reject);
+        worker!.once('exit', (c, s) => resolve([c, s]));
+      });
+      const crash = describeExit(code, signal);
+      if (!crash || stopRequests > 0) return code ?? 128 + 9;
+      if (restarts >= options.maxRestarts) {
+        console.error(`\nmango: ${crash}; gave up after ${options.maxRestarts} restarts.\n  fix: rerun the same command to resume from the last checkpoint; if it keeps crashing, try --backend cpu or MANGO_MAX_RESTARTS`);
+        return 1;
+      }
+      console.error(`\nmango: ${crash}; restarting it (${restarts + 1} of ${options.maxRestarts}), it resumes from the last checkpoint`);
+    }
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onTerminate);
+  }
+}
+
+/** In the worker: stop at once when the supervisor is gone (killed), so no orphan keeps writing its folder. */
+export function exitWithSupervisor(): void {
+  if (!isWorker() || !process.connected) return;
+  process.on('disconnect', () => process.exit(1));
+  process.channel?.unref();
+}
