@@ -4,7 +4,7 @@
  * from-scratch targets: accuracy at equal FLOPs, FLOPs to reach scratch's final accuracy, savings.
  * Resumable: a run with result.json is not recomputed; an interrupted run resumes from its checkpoints.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../engine/index.ts';
@@ -20,6 +20,7 @@ import { grow, type GrowthMethod } from './grow.ts';
 import { accuracyPlot } from './plot.ts';
 import { claimRun, releaseRun } from './run-claim.ts';
 import { accuracyAt, flopsToReach, meanAndSpread, saving } from './savings.ts';
+import { makeFolder } from '../models/checkpoint/folder.ts';
 
 export interface MethodSpec {
   method: GrowthMethod;
@@ -232,7 +233,7 @@ export function markdownTable(result: Omit<ExperimentResult, 'interrupted'>, spe
 }
 
 export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentResult> {
-  mkdirSync(spec.outDir, { recursive: true });
+  makeFolder(spec.outDir, 'the experiment folder');
   writeJson(join(spec.outDir, 'spec.json'), {
     source: spec.source, target: spec.target, batchSize: spec.batchSize, sourceSteps: spec.sourceSteps, targetSteps: spec.targetSteps,
     lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, evalEvery: spec.evalEvery,

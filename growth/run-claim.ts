@@ -3,8 +3,9 @@
  * experiment folder: each run is done by whoever claims it first; a claim left by a process that died
  * (kill -9, crash) is taken over, and the run resumes from its checkpoints.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeFolder } from '../models/checkpoint/folder.ts';
 
 const claimFile = (dir: string) => join(dir, '.claimed-by');
 
@@ -36,7 +37,7 @@ function isFresh(path: string): boolean {
 
 /** The pid of another live process working on `dir`, or undefined once this process holds the claim. */
 export function claimRun(dir: string): number | undefined {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir, 'the run folder');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(claimFile(dir), 'wx');

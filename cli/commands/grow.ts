@@ -1,5 +1,4 @@
 /** `mango grow`: grow a trained checkpoint into a larger config with any method; writes timm-named weights. */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
@@ -10,6 +9,7 @@ import { accuracy } from '../../models/train/evaluate.ts';
 import { ViT } from '../../models/vit.ts';
 import { grow, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
 import { checkDataFitsModel, chooseBackend, integer, loadConfig, loadData, number } from '../options.ts';
+import { makeFolder } from '../../models/checkpoint/folder.ts';
 
 const help = `usage: mango grow --from <checkpoint.safetensors> --to <config> [options]
 
@@ -46,6 +46,7 @@ export const growCommand = {
     if (!growthMethods.includes(v.method as GrowthMethod)) throw new MangoError(`unknown method "${v.method}"`, `use one of: ${growthMethods.join(', ')}`);
     const checkpoint = loadCheckpoint(v.from);
     const target = loadConfig(v.to);
+    makeFolder(v.out!, 'the output folder');
     const backend = await chooseBackend(v.backend);
     const data = loadData(v.data!, v['data-dir'], integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1));
     checkDataFitsModel(data.train, target);
@@ -62,7 +63,6 @@ export const growCommand = {
       grown.operator.materialize();
     }
     const acc = await accuracy(grown.target, data.test);
-    mkdirSync(v.out!, { recursive: true });
     const path = join(v.out!, 'grown.safetensors');
     writeSafetensors(path, await grown.target.state(), { format: 'mango-weights', config: JSON.stringify(target), grownFrom: v.from, method: v.method!, operatorFlops: String(operatorFlops) });
     console.log(`grown model: ${(100 * acc).toFixed(2)}% test accuracy; operator training ${(operatorFlops / 1e12).toFixed(4)} TFLOPs; wrote ${path}`);

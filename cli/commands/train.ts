@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { MangoError } from '../../engine/index.ts';
 import { listCheckpoints } from '../../models/checkpoint/checkpoint.ts';
+import { makeFolder } from '../../models/checkpoint/folder.ts';
 import { readSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { describe } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
@@ -61,6 +62,7 @@ export const trainCommand = {
       throw new MangoError(`${values.out} already holds ${earlier.length} checkpoint(s) of an earlier run (newest ${earlier.at(-1)})`,
         'pass --resume to continue that run, or choose another --out; nothing was overwritten');
     }
+    makeFolder(values.out!, 'the run folder');
     const config = loadConfig(values.config!);
     const data = loadData(values.data!, values['data-dir'], integer(values.subset, 'subset', 1), integer(values['test-subset'], 'test-subset', 1));
     checkDataFitsModel(data.train, config);

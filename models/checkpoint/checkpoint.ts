@@ -4,12 +4,13 @@
  * the optimizer state. The optimizer file is written first, so a model file marks a complete checkpoint;
  * both are atomic, and the previous checkpoint is removed only after the new one is complete.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig, type ViTConfig } from '../config.ts';
 import type { BatchPosition } from '../data/batches.ts';
 import type { HostTensor } from '../nn/module.ts';
 import { CheckpointError, readSafetensors, writeSafetensors } from './safetensors.ts';
+import { makeFolder } from './folder.ts';
 
 export interface RunState {
   config: ViTConfig;
@@ -35,14 +36,20 @@ const modelFile = (dir: string, step: number) => join(dir, `step-${String(step).
 const optimizerFileOf = (model: string) => model.replace(/\.safetensors$/, '.optim.safetensors');
 
 export function saveCheckpoint(dir: string, state: RunState, model: ReadonlyMap<string, HostTensor>, optimizer: ReadonlyMap<string, HostTensor>, keep = 2): string {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (cause) {
-    throw new CheckpointError(`cannot create checkpoint folder ${dir} (${(cause as NodeJS.ErrnoException).code})`, 'choose a writable output folder (--out)', { cause });
-  }
+  makeFolder(dir, 'the checkpoint folder');
   const path = modelFile(dir, state.step);
-  writeSafetensors(optimizerFileOf(path), optimizer, { format: 'mango-optimizer', step: String(state.step) });
-  writeSafetensors(path, model, { format: 'mango-checkpoint', version: '1', state: JSON.stringify(state) });
+  const previous = listCheckpoints(dir).filter((p) => p !== path).at(-1);
+  try {
+    writeSafetensors(optimizerFileOf(path), optimizer, { format: 'mango-optimizer', step: String(state.step) });
+    writeSafetensors(path, model, { format: 'mango-checkpoint', version: '1', state: JSON.stringify(state) });
+  } catch (error) {
+    rmSync(optimizerFileOf(path), { force: true });
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+    throw new CheckpointError(
+      `could not write the step-${state.step} checkpoint in ${dir} (${full ? `${code}: no space left for it` : code ?? (error as Error).message}); ${previous ? `the previous checkpoint ${previous} is intact` : 'there is no earlier checkpoint'}`,
+      full ? 'free disk space (or choose another --out), then rerun with --resume' : 'check that the output folder is writable, then rerun with --resume', { cause: error });
+  }
   for (const old of listCheckpoints(dir).slice(0, -keep)) {
     rmSync(old, { force: true });
     rmSync(optimizerFileOf(old), { force: true });

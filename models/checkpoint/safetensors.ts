@@ -109,7 +109,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     rmSync(temp, { force: true });
     const code = (cause as NodeJS.ErrnoException).code;
     throw new CheckpointError(`could not write ${path} (${code ?? cause}); the previous file is unchanged`,
-      code === 'ENOSPC' ? 'free disk space and resume' : code === 'EACCES' || code === 'EROFS' ? 'choose a writable output folder (--out)' : 'check the output folder', { cause });
+      code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? 'free disk space and resume' : code === 'EACCES' || code === 'EROFS' ? 'choose a writable output folder (--out)' : 'check the output folder', { cause });
   }
 }
 

@@ -3,11 +3,13 @@
  * smoothing, a NaN/Inf guard every step, periodic evaluation, JSON-lines logs, atomic checkpoints every
  * N steps, and bit-exact resume from the newest complete checkpoint. FLOPs are counted analytically.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from '../../engine/index.ts';
 import { MangoError } from '../../engine/index.ts';
 import { latestCheckpoint, saveCheckpoint, type RunState } from '../checkpoint/checkpoint.ts';
+import { makeFolder } from '../checkpoint/folder.ts';
+import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { Batches, type Augmentation, type BatchPosition } from '../data/batches.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { trainFlopsPerImage } from '../flops.ts';
@@ -15,6 +17,16 @@ import { AdamW, clipGradNorm, cosineWithWarmup, SGD, type Optimizer } from '../o
 import type { ViT } from '../vit.ts';
 import { accuracy } from './evaluate.ts';
 import { progress } from './progress.ts';
+
+function appendLogLine(path: string, line: string): void {
+  try {
+    appendFileSync(path, line);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new CheckpointError(`could not append to ${path} (${code}); the checkpoints written so far are intact`,
+      code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space, then rerun with --resume' : 'choose a writable output folder (--out)', { cause });
+  }
+}
 
 /** A step on a synchronous backend never waits on I/O; this lets Ctrl-C and other events reach the loop. */
 const letSignalsIn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -87,9 +99,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const optimizer = makeOptimizer(options.optimizer ?? 'adamw', model, options.weightDecay ?? 0.05);
   const flopsPerStep = trainFlopsPerImage(model.config) * batchSize;
   const log = (entry: Record<string, unknown>) => {
-    if (options.outDir) appendFileSync(join(options.outDir, 'log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+    if (options.outDir) appendLogLine(join(options.outDir, 'log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   };
-  if (options.outDir) mkdirSync(options.outDir, { recursive: true });
+  if (options.outDir) makeFolder(options.outDir, 'the run folder');
   const checkpointDir = options.outDir && join(options.outDir, 'checkpoints');
 
   let step = 0;

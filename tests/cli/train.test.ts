@@ -1,6 +1,6 @@
 /** The `mango` CLI: help, friendly errors, a small training run with checkpoint, resume and inspect. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,11 @@ test('--help on every command; unknown command and bad options are friendly', ()
   assert.match(noData.stderr, /does not exist[\s\S]*setup\.sh/);
   const badNumber = mango('train', '--batch', 'many', '--backend', 'cpu', '--data-dir', fashionMnistLikeFolder(32, 8));
   assert.match(badNumber.stderr, /--batch must be an integer/);
+  const blocker = join(mkdtempSync(join(tmpdir(), 'blocked-')), 'a-file');
+  writeFileSync(blocker, '');
+  const unwritable = mango('train', '--config', 'fmnist-d32-l2', '--steps', '1', '--batch', '8', '--backend', 'cpu', '--data-dir', fashionMnistLikeFolder(32, 8), '--out', join(blocker, 'run'));
+  assert.is(unwritable.status, 1);
+  assert.match(unwritable.stderr, /cannot create the run folder .*a-file\/run \(ENOTDIR\)[\s\S]*fix: choose a writable output folder \(--out\)/);
 });
 
 test('train writes checkpoints and a log, resume continues, inspect reads the checkpoint', () => {
