@@ -119,14 +119,15 @@ test('one operator training step: peak memory = a plain target training step + t
   assert.ok(operatorStep < denseS / 100, 'far below the dense map');
 });
 
-test('bad growth requests: smaller target, head dim change for head-wise methods, unknown method', async () => {
-  for (const [config, method, message] of [
-    [{ ...small, dim: 8, heads: 1 }, 'mango', /smaller/],
-    [{ ...wide, heads: 2 }, 'bert2bert-fpi', /same head dimension/],
-    [wide, 'magic', /unknown growth method/],
+test('bad growth requests: smaller target, head dim change for head-wise methods, unknown method, rank < 1', async () => {
+  for (const [config, method, message, rank] of [
+    [{ ...small, dim: 8, heads: 1 }, 'mango', /smaller/, 1],
+    [{ ...wide, heads: 2 }, 'bert2bert-fpi', /same head dimension/, undefined],
+    [wide, 'magic', /unknown growth method/, undefined],
+    [wide, 'mango', /Mango rank must be an integer ≥ 1 \(got 0\)[\s\S]*fix: use --rank 1/, 0],
   ] as const) {
     try {
-      await grow(source, config as ViTConfig, method as never);
+      await grow(source, config as ViTConfig, method as never, { rank });
       assert.unreachable(`no error for ${method}`);
     } catch (error) {
       assert.match((error as Error).message, message);

@@ -52,6 +52,20 @@ test('resume after an interruption continues bit-for-bit (same losses, same fina
   for (const m of [a, b, c]) m.dispose();
 });
 
+test('resuming a run folder with a model of another config is refused, naming the checkpoint and the fix', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'run-other-'));
+  const a = new ViT(tiny, { seed: 1 });
+  await trainModel(base(a, { outDir: dir, checkpointEvery: 4, steps: 4 }));
+  const other = new ViT({ ...tiny, dim: 32 }, { seed: 1 });
+  try {
+    await trainModel(base(other, { outDir: dir, resume: true }));
+    assert.unreachable('no error');
+  } catch (error) {
+    assert.match((error as Error).message, /step-00000004\.safetensors was written for another model config[\s\S]*fix: resume with the same --config, or use a new --out/);
+  }
+  for (const m of [a, other]) m.dispose();
+});
+
 test('a NaN loss stops the run at once with a typed error; checkpoints on disk stay loadable', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'run-nan-'));
   const model = new ViT(tiny, { seed: 1 });
