@@ -88,6 +88,7 @@ function runWithCrashes(args: string[], crashAtMs: number[]): Promise<{ code: nu
 /** Every checkpoint and grown-weights file under a run folder must load. */
 function corruptFiles(dir: string): number {
   let corrupt = 0;
+  if (!existsSync(dir)) return 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     const path = join(entry.parentPath ?? entry.path, entry.name);
     if (!entry.isFile() || !entry.name.endsWith('.safetensors')) continue;
