@@ -1,13 +1,14 @@
 /**
  * `npm run bench:kernels`: our kernels vs tfjs-backend-webgpu 4.22 on the same Dawn device, in one
- * process: matmul (square and ViT-shaped), attention (scores → softmax → values), mode-n product.
- * Reports GFLOP/s and the ratio ours / tfjs; writes bench/results/kernels.{json,md}.
+ * process: matmul (square and ViT-shaped), attention (scores → softmax → values), softmax, layer norm,
+ * mode-n product. Reports GFLOP/s (compute-bound) or GB/s (memory-bound: bytes read + written once) and
+ * the ratio ours / tfjs; writes bench/results/kernels.{json,md}.
  */
 import * as E from '../engine/index.ts';
 import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
 import { measure } from './lib/measure.ts';
 import { report, type Row } from './lib/report.ts';
-import { tfjsOnDevice, type TfTensor } from './lib/tfjs-on-dawn.ts';
+import { tfjsLayerNorm, tfjsOnDevice, type TfTensor } from './lib/tfjs-on-dawn.ts';
 
 const quick = process.argv.includes('--quick');
 const gpu = await openWebGpuBackend();
@@ -33,7 +34,9 @@ const theirs = (build: () => TfTensor) => async (reps: number) => {
 
 interface Case {
   name: string;
-  flops: number;
+  /** useful FLOPs, or bytes for memory-bound kernels */
+  work: number;
+  unit: 'GFLOP/s' | 'GB/s';
   reps: number;
   ours: () => E.Tensor;
   tfjs: () => TfTensor;
@@ -44,7 +47,7 @@ const randn = (shape: number[]) => ({ ours: E.randn(shape, { backend: gpu }).kee
 function matmulCase(name: string, m: number, k: number, n: number): Case {
   const a = randn([m, k]), b = randn([k, n]);
   const flops = 2 * m * n * k;
-  return { name, flops, reps: Math.max(1, Math.round(2e8 / flops)), ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
+  return { name, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(2e8 / flops)), ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
 }
 
 function attentionCase(batchHeads: number, tokens: number, headDim: number, fused: boolean): Case {
@@ -52,7 +55,7 @@ function attentionCase(batchHeads: number, tokens: number, headDim: number, fuse
   const scale = 1 / Math.sqrt(headDim);
   const flops = 4 * batchHeads * tokens * tokens * headDim;
   return {
-    name: `attention ${fused ? 'fused' : 'GEMM→softmax→GEMM'} B·H=${batchHeads} T=${tokens} d=${headDim}`, flops, reps: Math.max(1, Math.round(1e8 / flops)),
+    name: `attention ${fused ? 'fused' : 'GEMM→softmax→GEMM'} B·H=${batchHeads} T=${tokens} d=${headDim}`, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(1e8 / flops)),
     ours: fused ? () => E.attention(q.ours, k.ours, v.ours, scale) : () => q.ours.matmul(k.ours, { transposeB: true }).mul(scale).softmax(-1).matmul(v.ours),
     tfjs: () => tf.matMul(tf.softmax(tf.mul(tf.matMul(q.tfjs, k.tfjs, false, true), tf.scalar(scale))), v.tfjs),
   };
@@ -62,10 +65,26 @@ function modeProductCase(p: number, i: number, q: number, j: number): Case {
   const x = randn([p, i, q]), u = randn([j, i]);
   const flops = 2 * p * q * i * j;
   return {
-    name: `mode-2 product [${p},${i},${q}] ×₂ [${j},${i}]`, flops, reps: Math.max(1, Math.round(1e8 / flops)),
+    name: `mode-2 product [${p},${i},${q}] ×₂ [${j},${i}]`, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(1e8 / flops)),
     ours: () => E.modeProduct(x.ours, u.ours, 1),
     // The same contraction as tfjs users write it: move the mode last, one GEMM, move it back.
     tfjs: () => tf.transpose(tf.reshape(tf.matMul(tf.reshape(tf.transpose(x.tfjs, [0, 2, 1]), [p * q, i]), u.tfjs, false, true), [p, q, j]), [0, 2, 1]),
+  };
+}
+
+function softmaxCase(rows: number, cols: number, what: string): Case {
+  const x = randn([rows, cols]);
+  const bytes = 2 * 4 * rows * cols;
+  return { name: `softmax [${rows},${cols}] (${what})`, work: bytes, unit: 'GB/s', reps: Math.max(1, Math.round(5e7 / bytes)), ours: () => x.ours.softmax(-1), tfjs: () => tf.softmax(x.tfjs) };
+}
+
+function layerNormCase(rows: number, cols: number, what: string): Case {
+  const x = randn([rows, cols]), gamma = randn([cols]), beta = randn([cols]);
+  const bytes = 2 * 4 * rows * cols;
+  return {
+    name: `layer norm [${rows},${cols}] (${what})`, work: bytes, unit: 'GB/s', reps: Math.max(1, Math.round(5e7 / bytes)),
+    ours: () => E.layerNorm(x.ours, gamma.ours, beta.ours, 1e-6),
+    tfjs: () => tfjsLayerNorm(tf, x.tfjs, gamma.tfjs, beta.tfjs, 1e-6),
   };
 }
 
@@ -78,6 +97,12 @@ const cases: Case[] = [
   matmulCase('matmul ViT fc2 [128·17,256]×[256,64]', 2176, 256, 64),
   matmulCase('matmul ViT qkv [128·17,128]×[128,384]', 2176, 128, 384),
   ...[[256, 17, 32], [64, 65, 32], [12, 197, 64]].flatMap(([bh, t, d]) => [attentionCase(bh, t, d, true), attentionCase(bh, t, d, false)]),
+  softmaxCase(128 * 4 * 17, 17, 'attention rows, d64·h4 ViT'),
+  softmaxCase(12 * 197, 197, 'attention rows, ViT-B/16 one image'),
+  softmaxCase(2048, 1000, 'ImageNet logits'),
+  layerNormCase(128 * 17, 64, 'd64 ViT, batch 128'),
+  layerNormCase(128 * 17, 128, 'd128 ViT, batch 128'),
+  layerNormCase(16 * 197, 768, 'ViT-B/16, batch 16'),
   modeProductCase(64, 48, 96, 128),
 ];
 
@@ -85,11 +110,11 @@ const rows: Row[] = [];
 for (const c of cases) {
   const seconds = await measure(c.name, [{ name: 'ours', run: ours(c.ours) }, { name: 'tfjs', run: theirs(c.tfjs) }], c.reps,
     quick ? { minSamples: 2, maxTime: 1 } : { minSamples: 4, maxTime: 3 });
-  const oursG = c.flops / seconds.get('ours')! / 1e9;
-  const tfjsG = c.flops / seconds.get('tfjs')! / 1e9;
-  rows.push({ kernel: c.name, 'ours GFLOP/s': oursG, 'tfjs GFLOP/s': tfjsG, 'ours/tfjs': oursG / tfjsG, 'goal ≥2×': oursG / tfjsG >= 2 ? 'met' : 'not met' });
+  const oursRate = c.work / seconds.get('ours')! / 1e9;
+  const tfjsRate = c.work / seconds.get('tfjs')! / 1e9;
+  rows.push({ kernel: c.name, unit: c.unit, ours: oursRate, tfjs: tfjsRate, 'ours/tfjs': oursRate / tfjsRate, 'goal ≥2×': oursRate / tfjsRate >= 2 ? 'met' : 'not met' });
 }
 report('kernels', 'Kernels: ours vs tfjs-backend-webgpu 4.22 (same Dawn device, same process)', device, rows,
-  ['GFLOP/s = useful flops / median time per op (benny); each sample enqueues several ops and waits once.']);
+  ['GFLOP/s = useful flops / median time per op (benny); GB/s = (input read once + output written once) / time; each sample enqueues several ops and waits once.']);
 closeSharedRuntime();
 process.exit(0);
