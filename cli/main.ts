@@ -21,7 +21,7 @@ const summaries: Record<string, string> = {
   inspect: 'print a checkpoint\'s config, tensors, shapes and FLOPs',
   experiment: 'grow vs train from scratch: savings at equal accuracy (resumable); --default is the main job',
   grow: 'grow a trained checkpoint into a larger model (mango, ligo, bert2bert-fpi/aki, net2net, stackbert)',
-  bench: 'run the benchmark suites (kernels, train, growth) and print their tables',
+  bench: 'run the benchmark suites (kernels, train, growth, scaling) and print their tables',
 };
 
 function usage(): string {

@@ -1,8 +1,8 @@
-/** `mango bench [kernels|train|growth|all]`: runs the benchmark suites and prints their tables. */
+/** `mango bench [kernels|train|growth|scaling|all]`: runs the benchmark suites and prints their tables. */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const suites: Record<string, string> = { kernels: 'kernels.bench.ts', train: 'train.bench.ts', growth: 'growth.bench.ts' };
+const suites: Record<string, string> = { kernels: 'kernels.bench.ts', train: 'train.bench.ts', growth: 'growth.bench.ts', scaling: 'scaling.bench.ts' };
 
 export const benchCommand = {
   summary: 'run benchmarks',
