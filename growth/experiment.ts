@@ -41,6 +41,8 @@ export interface ExperimentSpec {
   warmupSteps: number;
   operatorSteps: number;
   operatorLr: number;
+  /** Mango's off-slot init noise (relative; the operator's default when absent) */
+  mangoNoise?: number;
   evalEvery: number;
   methods: MethodSpec[];
   seeds: number[];
@@ -160,7 +162,7 @@ async function trainRun(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: 
   if (growth && latestCheckpoint(join(dir, 'checkpoints'))) {
     model = new ViT(spec.target, { seed, backend: spec.backend });   // weights come from the checkpoint
   } else {
-    const grown = await grow(source, spec.target, m.method, { rank: m.rank, seed, backend: spec.backend });
+    const grown = await grow(source, spec.target, m.method, { rank: m.rank, seed, backend: spec.backend, ...(spec.mangoNoise !== undefined ? { noise: spec.mangoNoise } : {}) });
     model = grown.target;
     let operatorFlops = 0, operatorLosses: number[] = [];
     if (grown.operator) {
@@ -236,7 +238,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
   makeFolder(spec.outDir, 'the experiment folder');
   writeJson(join(spec.outDir, 'spec.json'), {
     source: spec.source, target: spec.target, batchSize: spec.batchSize, sourceSteps: spec.sourceSteps, targetSteps: spec.targetSteps,
-    lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, evalEvery: spec.evalEvery,
+    lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, mangoNoise: spec.mangoNoise, evalEvery: spec.evalEvery,
     methods: spec.methods, seeds: spec.seeds, train: spec.train.count, test: spec.test.count,
   });
   const runs: RunRecord[] = [];

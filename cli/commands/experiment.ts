@@ -29,6 +29,7 @@ const help = `usage: mango experiment [options]
   --warmup <n>               target warmup steps (same for all methods)              [5% of steps]
   --op-steps <n>             operator training steps (mango, ligo)                   [100]
   --op-lr <x>                operator learning rate                                  [0.001]
+  --noise <x>                Mango's off-slot init noise, relative to each slice's RMS [0.01]
   --evals <n>                evaluations per target run                              [8]
   --out <folder>             experiment folder (rerun to resume)                     [runs/experiment]
   --backend <name>           webgpu | cpu
@@ -51,7 +52,7 @@ export const experimentCommand = {
         default: { type: 'boolean', default: false }, source: { type: 'string' }, target: { type: 'string' }, methods: { type: 'string' },
         seeds: { type: 'string' }, data: { type: 'string', default: 'fashion-mnist' }, 'data-dir': { type: 'string' }, subset: { type: 'string' },
         'test-subset': { type: 'string' }, batch: { type: 'string' }, 'source-epochs': { type: 'string' }, 'target-epochs': { type: 'string' },
-        lr: { type: 'string' }, warmup: { type: 'string' }, 'op-steps': { type: 'string' }, 'op-lr': { type: 'string' }, evals: { type: 'string' },
+        lr: { type: 'string' }, warmup: { type: 'string' }, 'op-steps': { type: 'string' }, 'op-lr': { type: 'string' }, noise: { type: 'string' }, evals: { type: 'string' },
         out: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -84,7 +85,7 @@ export const experimentCommand = {
       source, target, train: data.train, test: data.test, backend, batchSize,
       sourceSteps: epochs('source-epochs'), targetSteps, lr: number(v.lr, 'lr') ?? 1e-3,
       warmupSteps: integer(v.warmup, 'warmup') ?? Math.round(targetSteps * 0.05),
-      operatorSteps: integer(v['op-steps'], 'op-steps', 1)!, operatorLr: number(v['op-lr'], 'op-lr') ?? 1e-3,
+      operatorSteps: integer(v['op-steps'], 'op-steps', 1)!, operatorLr: number(v['op-lr'], 'op-lr') ?? 1e-3, mangoNoise: number(v.noise, 'noise'),
       evalEvery: Math.max(1, Math.floor(targetSteps / evals)), methods, seeds, outDir: v.out!,
       labelSmoothing: 0.1, showProgress: true, signal: interruptSignal(), log: (line) => console.log(line),
     });
