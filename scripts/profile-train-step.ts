@@ -1,0 +1,51 @@
+/**
+ * `npm run profile -- [config] [batch]`: GPU time per kernel of one training step (forward, backward,
+ * clipping, AdamW) from timestamp queries, plus dispatch count and wall time. Profile before tuning.
+ */
+import * as E from '../engine/index.ts';
+import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { resolveConfig } from '../models/config.ts';
+import { makeBatch } from '../models/data/batches.ts';
+import { AdamW, clipGradNorm } from '../models/optim/optimizer.ts';
+import { ViT } from '../models/vit.ts';
+import { syntheticDataset } from '../tests/helpers/synthetic.ts';
+
+const [configName = 'fmnist-d64-l4', batchText = '128'] = process.argv.slice(2);
+const batchSize = Number(batchText);
+const config = resolveConfig(configName);
+const gpu = await openWebGpuBackend();
+const model = new ViT(config, { seed: 0, backend: gpu });
+const optimizer = new AdamW(model.namedParameters());
+const data = syntheticDataset(batchSize, 1, config.imageSize, config.classes);
+const batch = makeBatch(data, Array.from({ length: batchSize }, (_, i) => i));
+
+async function step(): Promise<void> {
+  const loss = E.withBackend(gpu, () => E.tidy(() => E.crossEntropy(model.forward(E.fromArray(batch.images, batch.shape)), E.fromArray(batch.labels, [batchSize]), { labelSmoothing: 0.1 })));
+  E.withBackend(gpu, () => {
+    loss.backward();
+    clipGradNorm(model.parameters(), 1).dispose();
+    optimizer.step(1e-3);
+    optimizer.zeroGrad();
+  });
+  await loss.item();
+  loss.dispose();
+}
+
+for (let i = 0; i < 3; i++) await step();
+let wall = Infinity;
+for (let i = 0; i < 3; i++) {
+  const t0 = performance.now();
+  await step();
+  wall = Math.min(wall, performance.now() - t0);
+}
+const kernels = await gpu.runtime.profile(step);
+const total = kernels.reduce((s, k) => s + k.milliseconds, 0);
+const dispatches = kernels.reduce((s, k) => s + k.count, 0);
+console.log(`${configName}, batch ${batchSize}: wall ${wall.toFixed(0)} ms/step (${(batchSize / wall * 1000).toFixed(0)} img/s) unprofiled; GPU ${total.toFixed(0)} ms in ${dispatches} dispatches (profiled: one pass per dispatch)`);
+for (const k of kernels.sort((a, b) => b.milliseconds - a.milliseconds).slice(0, 25)) {
+  console.log(`${k.milliseconds.toFixed(1).padStart(8)} ms ${(100 * k.milliseconds / total).toFixed(1).padStart(5)}% ×${String(k.count).padStart(4)}  ${k.key}`);
+}
+optimizer.dispose();
+model.dispose();
+closeSharedRuntime();
+process.exit(0);
