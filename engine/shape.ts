@@ -19,6 +19,36 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/**
+ * Strides that let `newShape` view the same elements as (oldShape, oldStrides) in row-major order, or
+ * undefined when no view exists (a copy is needed). Splitting and merging axes is allowed as long as each
+ * merged group of old axes is itself laid out contiguously (PyTorch's rule for `view`).
+ */
+export function viewStrides(oldShape: Shape, oldStrides: readonly number[], newShape: Shape): number[] | undefined {
+  if (oldShape.length === 0 || sizeOf(oldShape) === 0) return contiguousStrides(newShape);
+  const strides = new Array<number>(newShape.length);
+  let newAxis = newShape.length - 1;
+  let chunkStride = oldStrides[oldShape.length - 1];
+  let oldCount = 1, newCount = 1;
+  for (let oldAxis = oldShape.length - 1; oldAxis >= 0; oldAxis--) {
+    oldCount *= oldShape[oldAxis];
+    const chunkEnds = oldAxis === 0 || (oldShape[oldAxis - 1] !== 1 && oldStrides[oldAxis - 1] !== oldCount * chunkStride);
+    if (!chunkEnds) continue;
+    while (newAxis >= 0 && (newCount < oldCount || newShape[newAxis] === 1)) {
+      strides[newAxis] = newCount * chunkStride;
+      newCount *= newShape[newAxis];
+      newAxis--;
+    }
+    if (newCount !== oldCount) return undefined;
+    if (oldAxis > 0) {
+      chunkStride = oldStrides[oldAxis - 1];
+      oldCount = 1;
+      newCount = 1;
+    }
+  }
+  return newAxis === -1 ? strides : undefined;
+}
+
 export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {

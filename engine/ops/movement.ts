@@ -1,7 +1,7 @@
 /** Views (reshape, permute, expand, slice: no copy when possible) and copies (concat, pad, gather). */
 import { record } from '../autograd/tape.ts';
 import { ShapeError } from '../errors.ts';
-import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, normalizeAxis, sameShape, sizeOf, type Shape } from '../shape.ts';
+import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, normalizeAxis, sameShape, sizeOf, viewStrides, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 
 /** Resolves one -1 in a target shape. */
@@ -18,9 +18,11 @@ function resolveShape(shape: readonly number[], size: number): number[] {
 
 export function reshape(x: Tensor, shapeLike: readonly number[]): Tensor {
   const shape = resolveShape(shapeLike, x.size);
-  const source = x.isContiguous() ? x : Tensor.fromBuffer(x.backend, x.backend.contiguous(x.view()), x.shape);
+  const strides = viewStrides(x.shape, x.strides, shape);
+  if (strides) return record(x.withGeometry(shape, strides, x.offset), 'reshape', [x], [], { shape: x.shape });
+  const source = Tensor.fromBuffer(x.backend, x.backend.contiguous(x.view()), x.shape);
   const out = source.withGeometry(shape, contiguousStrides(shape), source.offset);
-  if (source !== x) source.dispose();
+  source.dispose();
   return record(out, 'reshape', [x], [], { shape: x.shape });
 }
 

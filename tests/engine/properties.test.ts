@@ -51,6 +51,36 @@ test('views equal copies: permuted, sliced and expanded views read and compute l
     })), runs);
 });
 
+test('reshape of a strided view: a view whenever strides allow (no allocation), values always equal a copy\'s reshape', () => {
+  fc.assert(fc.property(shape(1, 4).chain((s) => fc.tuple(fc.constant(s), values(s), fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length }), fc.nat(s.length - 1))),
+    ([s, v, order, axis]) => E.tidy(() => {
+      const view = t(s, v).permute(order);
+      const copy = view.clone();
+      const first = view.shape[0];
+      const splitFirst = first % 2 === 0 ? [[2, first / 2, ...view.shape.slice(1)]] : [];
+      for (const target of [[-1], [...view.shape.slice(0, axis), 1, ...view.shape.slice(axis)], [first, -1], [...view.shape].reverse(), ...splitFirst]) {
+        close(view.reshape(target).dataSync(), copy.reshape(target).dataSync(), 0, `reshape ${view.shape} → ${target}`);
+      }
+      close(view.unsqueeze(axis).squeeze(axis).dataSync(), copy.dataSync(), 0, 'unsqueeze then squeeze');
+    })), runs);
+  const x = E.tensor(Float32Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => i), [2, 3, 4, 5]);
+  const before = E.memoryStats().allocations;
+  const heads = x.permute([0, 2, 1, 3]);                                  // [2, 4, 3, 5], strides [60, 5, 20, 1]
+  const swapped = x.permute([1, 0, 2, 3]);                                // [3, 2, 4, 5], strides [20, 60, 5, 1]
+  const merged = swapped.reshape([3, 2, 20]);                              // merges 4·5 (laid out contiguously): a view
+  const squeezed = x.slice([0, 1], [2, 2]).squeeze(1);                     // unit axis dropped: a view
+  const split = heads.reshape([2, 2, 2, 3, 5]);                            // splits the 4: a view
+  assert.is(E.memoryStats().allocations, before, 'these reshapes are views');
+  assert.equal([...merged.dataSync()], [...swapped.clone().reshape([3, 2, 20]).dataSync()]);
+  assert.equal([...squeezed.dataSync()], [...x.slice([0, 1], [2, 2]).clone().squeeze(1).dataSync()]);
+  assert.equal([...split.dataSync()], [...heads.clone().reshape([2, 2, 2, 3, 5]).dataSync()]);
+  const beforeCopy = E.memoryStats().allocations;
+  const copied = heads.reshape([2, 4, 15]);                                // merges 3 (stride 20) with 5 (stride 1): needs a copy
+  assert.is(E.memoryStats().allocations, beforeCopy + 1, 'a non-viewable reshape copies once');
+  copied.dispose();
+  for (const y of [x, heads, swapped, merged, squeezed, split]) y.dispose();
+});
+
 test('noGrad records nothing; detach cuts the graph; requiresGrad propagates', () => {
   const x = E.tensor([1, 2, 3]).requireGrad();
   const y = E.noGrad(() => x.mul(2));
