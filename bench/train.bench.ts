@@ -7,15 +7,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as E from '../engine/index.ts';
 import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
 import { resolveConfig } from '../models/config.ts';
 import { makeBatch } from '../models/data/batches.ts';
-import { AdamW, clipGradNorm } from '../models/optim/optimizer.ts';
 import { ViT } from '../models/vit.ts';
 import { syntheticDataset } from '../tests/helpers/synthetic.ts';
 import { measure } from './lib/measure.ts';
 import { report, type Row } from './lib/report.ts';
+import { trainStep } from './lib/train-step.ts';
 import { tfjsOnDevice } from './lib/tfjs-on-dawn.ts';
 import { tfjsVitTrainer } from './lib/tfjs-vit.ts';
 
@@ -40,19 +39,9 @@ const notes: string[] = [];
 for (const name of configs) {
   const config = resolveConfig(name);
   const model = new ViT(config, { seed: 0, backend: gpu });
-  const optimizer = new AdamW(model.namedParameters());
+  const training = trainStep(model, batch);
   const step = async (reps: number) => {
-    for (let r = 0; r < reps; r++) {
-      const loss = E.withBackend(gpu, () => E.tidy(() => E.crossEntropy(model.forward(E.fromArray(batch.images, batch.shape)), E.fromArray(batch.labels, [batchSize]), { labelSmoothing: 0.1 })));
-      E.withBackend(gpu, () => {
-        loss.backward();
-        clipGradNorm(model.parameters(), 1).dispose();
-        optimizer.step(1e-3);
-        optimizer.zeroGrad();
-      });
-      await loss.item();
-      loss.dispose();
-    }
+    for (let r = 0; r < reps; r++) await training.step();
   };
   const tfjs = tfjsVitTrainer(tf, config, batchSize);
   let tfjsLoss = NaN;
@@ -78,7 +67,7 @@ for (const name of configs) {
     notes.push(`PyTorch ${torch.torch} on ${torch.threads} CPU threads, same model (timm layout), AdamW, label smoothing.`);
   }
   rows.push(row);
-  optimizer.dispose();
+  training.dispose();
   model.dispose();
 }
 notes.push('tfjs: tfjs-core 4.22 + tfjs-backend-webgpu on the same Dawn device; the same ViT written with tfjs ops (bench/lib/tfjs-vit.ts), Adam (tfjs has no AdamW), no gradient clipping — slightly less work per step than ours.');

@@ -2,11 +2,10 @@
  * `npm run profile -- [config] [batch]`: GPU time per kernel of one training step (forward, backward,
  * clipping, AdamW) from timestamp queries, plus dispatch count and wall time. Profile before tuning.
  */
-import * as E from '../engine/index.ts';
 import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
 import { resolveConfig } from '../models/config.ts';
 import { makeBatch } from '../models/data/batches.ts';
-import { AdamW, clipGradNorm } from '../models/optim/optimizer.ts';
+import { trainStep } from '../bench/lib/train-step.ts';
 import { ViT } from '../models/vit.ts';
 import { syntheticDataset } from '../tests/helpers/synthetic.ts';
 
@@ -15,21 +14,9 @@ const batchSize = Number(batchText);
 const config = resolveConfig(configName);
 const gpu = await openWebGpuBackend();
 const model = new ViT(config, { seed: 0, backend: gpu });
-const optimizer = new AdamW(model.namedParameters());
 const data = syntheticDataset(batchSize, 1, config.imageSize, config.classes);
-const batch = makeBatch(data, Array.from({ length: batchSize }, (_, i) => i));
-
-async function step(): Promise<void> {
-  const loss = E.withBackend(gpu, () => E.tidy(() => E.crossEntropy(model.forward(E.fromArray(batch.images, batch.shape)), E.fromArray(batch.labels, [batchSize]), { labelSmoothing: 0.1 })));
-  E.withBackend(gpu, () => {
-    loss.backward();
-    clipGradNorm(model.parameters(), 1).dispose();
-    optimizer.step(1e-3);
-    optimizer.zeroGrad();
-  });
-  await loss.item();
-  loss.dispose();
-}
+const training = trainStep(model, makeBatch(data, Array.from({ length: batchSize }, (_, i) => i)));
+const step = async () => { await training.step(); };
 
 for (let i = 0; i < 3; i++) await step();
 let wall = Infinity;
@@ -45,7 +32,7 @@ console.log(`${configName}, batch ${batchSize}: wall ${wall.toFixed(0)} ms/step 
 for (const k of kernels.sort((a, b) => b.milliseconds - a.milliseconds).slice(0, 25)) {
   console.log(`${k.milliseconds.toFixed(1).padStart(8)} ms ${(100 * k.milliseconds / total).toFixed(1).padStart(5)}% ×${String(k.count).padStart(4)}  ${k.key}`);
 }
-optimizer.dispose();
+training.dispose();
 model.dispose();
 closeSharedRuntime();
 process.exit(0);
