@@ -22,6 +22,7 @@ const device = `${runtime.dawn.adapter.description} (${runtime.dawn.adapter.vend
 
 async function seconds(work: () => void | Promise<void>, reps = 1): Promise<number> {
   await work();
+  await E.tuneKernels(gpu);
   await runtime.sync();
   let best = Infinity;
   for (let r = 0; r < reps; r++) {

@@ -19,6 +19,7 @@ const device = `${runtime.dawn.adapter.description} (${runtime.dawn.adapter.vend
 
 async function bestSeconds(work: () => void, reps: number): Promise<number> {
   work();
+  await E.tuneKernels(gpu);
   await runtime.sync();
   let best = Infinity;
   for (let r = 0; r < reps; r++) {

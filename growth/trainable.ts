@@ -91,6 +91,7 @@ export class TrainableGrowth {
         losses.push(value);
         options.onStep?.(step + 1, value);
         bar.update(step + 1, { loss: value.toFixed(4) });
+        await E.tuneKernels(backend);
       }
     } finally {
       bar.stop();

@@ -197,8 +197,36 @@ export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): Ma
   return { ...base, fits };
 }
 
+/**
+ * Configurations worth timing for a problem (the autotuner's search space): the heuristic's choice, register
+ * blocks of 8×16, 8×8 and 4×4 outputs per thread in every workgroup aspect ratio, and the tiled design. Every candidate sums
+ * over k in the same order, so all of them give bit-identical results; only speed differs.
+ */
+export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolean): MatmulConfig[] {
+  const { M, N } = problem;
+  const out: Omit<MatmulConfig, 'fits'>[] = [chooseMatmul(problem, softwareAdapter)];
+  const register = (perThreadM: number, perThreadN: number, threadsX: number, threadsY: number) => {
+    // Tiles far larger than the output waste threads.
+    if (threadsX * perThreadN <= Math.max(16, 2 * N) && threadsY * perThreadM <= Math.max(16, 2 * M)) {
+      out.push({ design: 'register', threadsX, threadsY, perThreadM, perThreadN, tileK: 1 });
+    }
+  };
+  for (const threadsX of [1, 2, 4, 8, 16]) register(8, 16, threadsX, 16 / threadsX);
+  for (const threadsX of [2, 4, 8]) register(8, 8, threadsX, 16 / threadsX);
+  register(4, 4, 4, 4);
+  register(4, 4, 8, 8);
+  out.push({ design: 'tiled', threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 });
+  const unique = new Map<string, MatmulConfig>();
+  for (const base of out) {
+    const { tileM, tileN } = tileOf({ ...base, fits: false });
+    const config = { ...base, fits: M % tileM === 0 && N % tileN === 0 && (base.design === 'register' || problem.K % base.tileK === 0) };
+    unique.set(cacheKey(config), config);
+  }
+  return [...unique.values()];
+}
+
 export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer,
-  config = chooseMatmul(problem, runtime.dawn.adapter.isSoftware)): void {
+  config = runtime.matmulTuning.configFor(problem) ?? chooseMatmul(problem, runtime.dawn.adapter.isSoftware)): void {
   const batches = problem.batchShape.reduce((x, y) => x * y, 1);
   if (problem.M === 0 || problem.N === 0 || batches === 0) return;
   const { tileM, tileN } = tileOf(config);

@@ -27,7 +27,8 @@ if (!filter) {
 }
 
 const files = testFiles(join(root, 'tests')).filter((f) => !filter || filter.test(relative(root, f)));
-const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', FORCE_COLOR: '0' };
+// Kernel autotuning is off in the suite (its own test turns it on), so test times do not depend on it.
+const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', FORCE_COLOR: '0', MANGO_AUTOTUNE: process.env.MANGO_AUTOTUNE ?? '0' };
 const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'scripts/uvu-entry.mjs'), ...files],
   { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20 });
 process.stdout.write(run.stdout ?? '');

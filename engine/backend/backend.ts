@@ -71,6 +71,14 @@ export interface AdamWResult {
   v: BufferHandle;
 }
 
+export interface KernelTuningReport {
+  /** problem classes tuned in this call */
+  tuned: number;
+  seconds: number;
+  /** mean estimated speed-up of the chosen configurations over the defaults */
+  speedup: number;
+}
+
 export interface Backend {
   readonly name: string;
   /** An uninitialised buffer of `elements` f32 values. */
@@ -108,6 +116,11 @@ export interface Backend {
    * Output contiguous [...batch, Tq, d]; lse contiguous [...batch, Tq].
    */
   attention(q: View, k: View, v: View, scale: number): AttentionResult;
+  /**
+   * Times alternative kernel configurations for the problems seen since the last call and keeps the fastest
+   * (cached per device). Results never change, only speed. Backends without tuning omit it.
+   */
+  tuneKernels?(): Promise<KernelTuningReport | undefined>;
   /** Whether the fused attention primitive is the faster route for this many keys (default: yes). */
   prefersFusedAttention?(keys: number): boolean;
   /** Gradients of attention; dq/dk/dv contiguous in q/k/v's shapes. */

@@ -183,6 +183,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       log({ type: 'train', step, epoch: position.epoch, loss: lastLoss, lr, flops, imagesPerSecond });
       bar.update(step, { loss: lastLoss.toFixed(4), 'img/s': imagesPerSecond.toFixed(0), epoch: String(position.epoch) });
       options.onStep?.(step, lastLoss);
+      const tuning = await E.tuneKernels(model.backend);
+      if (tuning) log({ type: 'kernel-tuning', step, ...tuning });
       if (options.evalEvery && step % options.evalEvery === 0 && step < steps) await evaluate();
       if (options.checkpointEvery && step % options.checkpointEvery === 0 && step < steps) await checkpoint();
     }

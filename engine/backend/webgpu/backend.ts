@@ -1,5 +1,5 @@
 /** The engine's Backend on WebGPU: every primitive is a handwritten WGSL kernel from kernels/. */
-import type { AdamWHyper, AdamWResult, AttentionGrads, AttentionResult, Backend, BinaryOp, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
+import type { AdamWHyper, AdamWResult, AttentionGrads, AttentionResult, Backend, BinaryOp, KernelTuningReport, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
 import { contiguousStrides, isContiguous, sizeOf, type Shape } from '../../shape.ts';
 import { dispatchCopy, dispatchFill, dispatchIndexed, gatherKernel, scatterAddKernel } from '../../../kernels/copy.ts';
 import * as adamw from '../../../kernels/adamw.ts';
@@ -198,6 +198,11 @@ export class WebGpuBackend implements Backend {
       batchStride0: batch.strides[i][0] ?? 0, batchStride1: batch.strides[i][1] ?? 0,
     }));
     return { operands, batch1: b1, batches: b0 * b1, copies };
+  }
+
+  async tuneKernels(): Promise<KernelTuningReport | undefined> {
+    const tuning = this.runtime.matmulTuning;
+    return tuning.enabled && tuning.untuned > 0 ? tuning.tune(this.runtime) : undefined;
   }
 
   /** The fused kernel (one invocation per query) beats GEMM→softmax→GEMM here only for short sequences. */

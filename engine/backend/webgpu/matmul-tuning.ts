@@ -1,0 +1,149 @@
+/**
+ * Matmul autotuning, cached per device. Every matmul problem the process dispatches is remembered by its
+ * shape class (M, N, K, which operands are transposed, batch count); `tune()` times each new class's
+ * candidate configurations on scratch buffers and keeps the fastest, and the choice is saved in a JSON
+ * file keyed by the adapter, so later processes on the same device start tuned. All candidates sum in the
+ * same order, so tuning changes speed, never results. MANGO_AUTOTUNE=0 turns it off;
+ * MANGO_TUNING_CACHE sets the file (default ~/.cache/mango-grow/matmul-tuning.json).
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { cacheKey, candidateConfigs, chooseMatmul, dispatch, tileOf, type MatmulConfig, type MatmulProblem } from '../../../kernels/matmul.ts';
+import type { GpuRuntime } from './runtime.ts';
+
+import type { KernelTuningReport } from '../backend.ts';
+
+type Layout = 'n' | 't';
+
+/** A problem's shape class, or undefined for layouts the tuner does not rebuild (neither operand axis unit-strided). */
+function shapeClass(p: MatmulProblem): string | undefined {
+  const a: Layout | undefined = p.aCol === 1 ? 'n' : p.aRow === 1 ? 't' : undefined;
+  const b: Layout | undefined = p.bCol === 1 ? 'n' : p.bRow === 1 ? 't' : undefined;
+  if (!a || !b) return undefined;
+  const batches = p.batchShape.reduce((x, y) => x * y, 1);
+  const broadcast = `${p.aBatchStrides.every((s) => s === 0) ? 'a0' : ''}${p.bBatchStrides.every((s) => s === 0) ? 'b0' : ''}`;
+  return `${p.M}x${p.N}x${p.K}:${a}${b}:${batches}${broadcast}`;
+}
+
+/** A contiguous problem of the same class, on freshly allocated scratch buffers. */
+function scratchProblem(p: MatmulProblem): MatmulProblem {
+  const batches = p.batchShape.reduce((x, y) => x * y, 1);
+  const [aRow, aCol] = p.aCol === 1 ? [p.K, 1] : [1, p.M];
+  const [bRow, bCol] = p.bCol === 1 ? [p.N, 1] : [1, p.K];
+  const aBroadcast = batches > 1 && p.aBatchStrides.every((s) => s === 0);
+  const bBroadcast = batches > 1 && p.bBatchStrides.every((s) => s === 0);
+  return {
+    M: p.M, N: p.N, K: p.K, batchShape: batches > 1 ? [batches] : [], aOffset: 0, bOffset: 0, aRow, aCol, bRow, bCol,
+    aBatchStrides: batches > 1 ? [aBroadcast ? 0 : p.M * p.K] : [], bBatchStrides: batches > 1 ? [bBroadcast ? 0 : p.K * p.N] : [],
+  };
+}
+
+export class MatmulTuning {
+  private readonly chosen = new Map<string, MatmulConfig>();
+  private readonly pending = new Map<string, MatmulProblem>();
+  readonly enabled: boolean;
+  private readonly file: string;
+
+  constructor(private readonly deviceKey: string, private readonly software: boolean, options: { file?: string; enabled?: boolean } = {}) {
+    this.enabled = options.enabled ?? process.env.MANGO_AUTOTUNE !== '0';
+    this.file = options.file ?? process.env.MANGO_TUNING_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mango-grow', 'matmul-tuning.json');
+    if (this.enabled) this.load();
+  }
+
+  /** The tuned configuration for this problem's class, if any (and remembers untuned classes for `tune`). */
+  configFor(problem: MatmulProblem): MatmulConfig | undefined {
+    if (!this.enabled) return undefined;
+    const key = shapeClass(problem);
+    if (!key) return undefined;
+    const config = this.chosen.get(key);
+    if (!config && !this.pending.has(key)) this.pending.set(key, problem);
+    return config;
+  }
+
+  get untuned(): number {
+    return this.pending.size;
+  }
+
+  get tuned(): number {
+    return this.chosen.size;
+  }
+
+  /** Times the candidates of every class seen but not yet tuned, keeps the fastest, saves the cache. */
+  async tune(runtime: GpuRuntime): Promise<KernelTuningReport> {
+    const started = performance.now();
+    let tuned = 0, speedup = 0;
+    for (const [key, seen] of [...this.pending]) {
+      this.pending.delete(key);
+      const problem = scratchProblem(seen);
+      const batches = Math.max(1, problem.batchShape.reduce((x, y) => x * y, 1));
+      const bytes = (n: number) => Math.max(4, n * 4);
+      const a = runtime.allocate(bytes(batches * problem.M * problem.K));
+      const b = runtime.allocate(bytes(batches * problem.K * problem.N));
+      const c = runtime.allocate(bytes(batches * problem.M * problem.N));
+      try {
+        const flops = 2 * batches * problem.M * problem.N * problem.K;
+        const reps = Math.max(1, Math.min(50, Math.round(2e7 / flops)));
+        const time = async (config: MatmulConfig) => {
+          dispatch(runtime, problem, a, b, c, config);   // compiles the pipeline, warms caches
+          await runtime.sync();
+          let best = Infinity;
+          for (let round = 0; round < 2; round++) {
+            const t0 = performance.now();
+            for (let r = 0; r < reps; r++) dispatch(runtime, problem, a, b, c, config);
+            await runtime.sync();
+            best = Math.min(best, performance.now() - t0);
+          }
+          return best;
+        };
+        const heuristic = chooseMatmul(problem, this.software);
+        const withinGridLimits = (config: MatmulConfig) => Math.ceil(problem.M / tileOf(config).tileM) <= 65535 && Math.ceil(problem.N / tileOf(config).tileN) <= 65535;
+        let bestConfig = heuristic, bestTime = await time(heuristic);
+        const heuristicTime = bestTime;
+        for (const config of candidateConfigs(problem, this.software).filter(withinGridLimits)) {
+          if (cacheKey(config) === cacheKey(heuristic)) continue;
+          const t = await time(config);
+          if (t < bestTime) [bestConfig, bestTime] = [config, t];
+        }
+        this.chosen.set(key, bestConfig);
+        tuned++;
+        speedup += heuristicTime / bestTime;
+      } finally {
+        for (const buffer of [a, b, c]) runtime.release(buffer);
+      }
+    }
+    if (tuned > 0) this.save();
+    return { tuned, seconds: (performance.now() - started) / 1000, speedup: tuned ? speedup / tuned : 1 };
+  }
+
+  private load(): void {
+    try {
+      const all = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, Record<string, MatmulConfig>>;
+      for (const [key, config] of Object.entries(all[this.deviceKey] ?? {})) {
+        if (config && (config.design === 'register' || config.design === 'tiled') && [config.threadsX, config.threadsY, config.perThreadM, config.perThreadN, config.tileK].every((n) => Number.isInteger(n) && n > 0)) {
+          this.chosen.set(key, config);
+        }
+      }
+    } catch {
+      // No cache yet, or an unreadable one: tune again and overwrite it.
+    }
+  }
+
+  private save(): void {
+    let all: Record<string, Record<string, MatmulConfig>> = {};
+    try {
+      all = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      all = {};
+    }
+    all[this.deviceKey] = Object.fromEntries(this.chosen);
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      const temp = `${this.file}.tmp-${process.pid}`;
+      writeFileSync(temp, `${JSON.stringify(all, null, 1)}\n`);
+      renameSync(temp, this.file);
+    } catch {
+      // A read-only home: the choices still hold for this process.
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Matmul autotuning: every candidate configuration gives bit-identical results (so tuning can never change
+ * a run), tuning picks one of them and caches it per device, a fresh process reads the cache, a corrupt
+ * cache is ignored, and training with tuning on ends bit-identical to training with it off.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as E from '../../engine/index.ts';
+import { WebGpuBackend } from '../../engine/backend/webgpu/backend.ts';
+import { MatmulTuning } from '../../engine/backend/webgpu/matmul-tuning.ts';
+import { cacheKey, candidateConfigs, chooseMatmul, dispatch, type MatmulProblem } from '../../kernels/matmul.ts';
+import type { ViTConfig } from '../../models/config.ts';
+import { trainModel } from '../../models/train/trainer.ts';
+import { ViT } from '../../models/vit.ts';
+import { sharedGpu } from '../helpers/gpu.ts';
+import { syntheticDataset } from '../helpers/synthetic.ts';
+
+const runtime = await sharedGpu();
+const gpuTest = runtime ? test : test.skip;
+
+function problem(M: number, N: number, K: number, transposeA: boolean, transposeB: boolean, batches = 1, broadcastB = false): MatmulProblem {
+  return {
+    M, N, K, batchShape: batches > 1 ? [batches] : [], aOffset: 0, bOffset: 0,
+    aRow: transposeA ? 1 : K, aCol: transposeA ? M : 1, bRow: transposeB ? 1 : N, bCol: transposeB ? K : 1,
+    aBatchStrides: batches > 1 ? [M * K] : [], bBatchStrides: batches > 1 ? [broadcastB ? 0 : K * N] : [],
+  };
+}
+
+const random = (n: number, seed: number) => {
+  const r = new E.Random(seed);
+  return Float32Array.from({ length: n }, () => r.normal());
+};
+
+gpuTest('every candidate configuration gives bit-identical results', async () => {
+  const rt = runtime!;
+  for (const p of [problem(67, 45, 131, false, false), problem(128, 64, 256, false, true), problem(64, 256, 300, true, false),
+    problem(33, 17, 9, true, true, 3), problem(40, 24, 16, false, false, 4, true), problem(5, 300, 64, false, true)]) {
+    const batches = Math.max(1, p.batchShape[0] ?? 1);
+    const a = rt.upload(random(batches * p.M * p.K, 1));
+    const b = rt.upload(random(batches * p.K * p.N, 2));
+    const c = rt.allocate(batches * p.M * p.N * 4);
+    const read = async () => new Float32Array(await rt.read(c, 0, batches * p.M * p.N * 4));
+    dispatch(rt, p, a, b, c, chooseMatmul(p, rt.dawn.adapter.isSoftware));
+    const reference = await read();
+    const candidates = candidateConfigs(p, rt.dawn.adapter.isSoftware);
+    assert.ok(candidates.length >= 5, `${candidates.length} candidates`);
+    for (const config of candidates) {
+      dispatch(rt, p, a, b, c, config);
+      const out = await read();
+      const differing = out.findIndex((v, i) => !Object.is(v, reference[i]));
+      assert.is(differing, -1, `${cacheKey(config)} on ${p.M}×${p.N}×${p.K}: element ${differing} differs`);
+    }
+    for (const buffer of [a, b, c]) rt.release(buffer);
+  }
+});
+
+gpuTest('tuning keeps the fastest candidate per shape class, caches it per device, and a new process reads it', async () => {
+  const rt = runtime!;
+  const file = join(mkdtempSync(join(tmpdir(), 'tuning-')), 'cache.json');
+  writeFileSync(file, '{ not json');
+  const tuning = new MatmulTuning('test-device', rt.dawn.adapter.isSoftware, { file, enabled: true });
+  const p = problem(96, 64, 48, false, true);
+  assert.is(tuning.configFor(p), undefined, 'nothing tuned yet (a corrupt cache is ignored)');
+  assert.is(tuning.untuned, 1);
+  assert.is(tuning.configFor(problem(96, 64, 48, false, true)), undefined);
+  assert.is(tuning.untuned, 1, 'the same class is remembered once');
+  const report = await tuning.tune(rt);
+  assert.is(report.tuned, 1);
+  assert.ok(report.speedup >= 1, `speedup ${report.speedup}`);
+  const chosen = tuning.configFor(p);
+  assert.ok(chosen, 'a configuration is chosen');
+  assert.ok(candidateConfigs(p, rt.dawn.adapter.isSoftware).some((c) => cacheKey(c) === cacheKey(chosen!)), 'it is one of the candidates');
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(Object.keys(saved), ['test-device']);
+  const again = new MatmulTuning('test-device', rt.dawn.adapter.isSoftware, { file, enabled: true });
+  assert.is(cacheKey(again.configFor(p)!), cacheKey(chosen!));
+  assert.is(new MatmulTuning('another-device', rt.dawn.adapter.isSoftware, { file, enabled: true }).configFor(p), undefined, 'choices are per device');
+});
+
+gpuTest('training with tuning on ends bit-identical to training with it off', async () => {
+  const tiny: ViTConfig = { imageSize: 28, channels: 1, patchSize: 7, dim: 16, depth: 1, heads: 2, mlpRatio: 2, classes: 4, dropout: 0.1, dropPath: 0 };
+  const train = syntheticDataset(64, 1), testSet = syntheticDataset(16, 2);
+  const weights: string[][] = [];
+  const original = runtime!.matmulTuning;
+  const tuning = new MatmulTuning('test-train', runtime!.dawn.adapter.isSoftware, { file: join(mkdtempSync(join(tmpdir(), 'tuning-')), 'cache.json'), enabled: true });
+  try {
+    for (const autotune of [false, true]) {
+      runtime!.matmulTuning = autotune ? tuning : new MatmulTuning('off', false, { enabled: false });
+      const model = new ViT(tiny, { seed: 1, backend: new WebGpuBackend(runtime!) });
+      await trainModel({ model, train, test: testSet, batchSize: 16, steps: 6, lr: 3e-3, seed: 3, showProgress: false });
+      weights.push([...(await model.state()).values()].map((t) => [...t.data].join()));
+      model.dispose();
+    }
+  } finally {
+    runtime!.matmulTuning = original;
+  }
+  assert.ok(tuning.tuned >= 3, `the training run tuned the shapes it saw (${tuning.tuned})`);
+  assert.equal(weights[1], weights[0]);
+});
+
+test.run();
