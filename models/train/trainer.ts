@@ -57,6 +57,11 @@ export interface TrainOptions {
   resume?: boolean;
   /** FLOPs already spent before this run (e.g. training the growth operator) */
   startFlops?: number;
+  /**
+   * This run is steps [offset, offset + steps) of a longer warmup+cosine schedule of `total` steps (a stage
+   * of progressive training); default: the schedule spans this run.
+   */
+  schedule?: { offset: number; total: number };
   showProgress?: boolean;
   label?: string;
   /** stop cleanly (checkpoint, then return) when aborted, e.g. on Ctrl-C */
@@ -155,7 +160,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         interrupted = true;
         break;
       }
-      const lr = cosineWithWarmup(step, { base: options.lr, warmup: options.warmupSteps ?? 0, total: steps, min: options.minLr ?? 0 });
+      const lr = cosineWithWarmup(step + (options.schedule?.offset ?? 0), {
+        base: options.lr, warmup: options.warmupSteps ?? 0, total: options.schedule?.total ?? steps, min: options.minLr ?? 0,
+      });
       const batch = batches.at(position);
       const loss = E.withBackend(model.backend, () => E.tidy(() => {
         const images = E.fromArray(batch.images, batch.shape);

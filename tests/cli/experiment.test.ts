@@ -11,13 +11,13 @@ import { fashionMnistLikeFolder } from '../helpers/idx-folder.ts';
 const bin = fileURLToPath(new URL('../../cli/mango.mjs', import.meta.url));
 const mango = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
 
-test('experiment: scratch vs mango vs fpi, results table, SVG, resumable rerun', () => {
+test('experiment: scratch vs mango vs fpi vs progressive stackbert, results table, SVG, resumable rerun', () => {
   const dir = mkdtempSync(join(tmpdir(), 'exp-'));
   const base = { imageSize: 28, channels: 1, patchSize: 7, mlpRatio: 4, classes: 10, dropout: 0, dropPath: 0 };
   writeFileSync(join(dir, 'source.json'), JSON.stringify({ ...base, dim: 16, depth: 2, heads: 1 }));
   writeFileSync(join(dir, 'target.json'), JSON.stringify({ ...base, dim: 32, depth: 2, heads: 2 }));
   const out = join(dir, 'run');
-  const args = ['experiment', '--source', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--methods', 'scratch,mango:2,bert2bert-fpi',
+  const args = ['experiment', '--source', join(dir, 'source.json'), '--target', join(dir, 'target.json'), '--methods', 'scratch,mango:2,bert2bert-fpi,stackbert',
     '--seeds', '1', '--data-dir', fashionMnistLikeFolder(256, 64), '--batch', '32', '--source-epochs', '2', '--target-epochs', '1',
     '--op-steps', '3', '--evals', '4', '--out', out, '--backend', 'cpu'];
   const first = mango(...args);
@@ -30,6 +30,13 @@ test('experiment: scratch vs mango vs fpi, results table, SVG, resumable rerun',
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   const mango2 = results.runs.find((r: { label: string }) => r.label === 'mango-r2');
   assert.ok(mango2.operatorFlops > 0 && mango2.evals[0].flops === mango2.operatorFlops, 'operator FLOPs are counted');
+  const scratch = results.runs.find((r: { label: string }) => r.label === 'scratch');
+  const stack = results.runs.find((r: { label: string }) => r.label === 'stackbert');
+  const flops = stack.evals.map((e: { flops: number }) => e.flops);
+  assert.ok(flops.every((f: number, i: number) => i === 0 || f >= flops[i - 1]), 'one FLOPs-ordered curve: shallow stage, stacking, full depth');
+  assert.ok(stack.operatorFlops > 0 && stack.operatorFlops < 0.5 * scratch.totalFlops, 'the half-depth stage is counted and cheaper than half the budget');
+  assert.ok(Math.abs(stack.totalFlops - scratch.totalFlops) / scratch.totalFlops < 0.1, `the same budget as scratch (${stack.totalFlops} vs ${scratch.totalFlops})`);
+  assert.ok(existsSync(join(out, 'stackbert-s0', 'stage1', 'log.jsonl')), 'the shallow stage has its own run folder');
   const again = mango(...args);
   assert.is(again.status, 0, again.stderr);
   assert.match(again.stdout, /source .*reused[\s\S]*scratch seed 0: done earlier[\s\S]*mango-r2 seed 0: done earlier/);
