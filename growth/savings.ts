@@ -25,6 +25,16 @@ export function saving(method: readonly EvalPoint[], scratch: readonly EvalPoint
   return ours === undefined || theirs === undefined ? undefined : 1 - ours / theirs;
 }
 
+/** The pointwise mean of curves evaluated on the same schedule (the scratch reference over seeds). */
+export function meanCurve(curves: readonly (readonly EvalPoint[])[]): EvalPoint[] {
+  const length = Math.min(...curves.map((c) => c.length));
+  return Array.from({ length }, (_, i) => ({
+    step: curves[0][i].step,
+    flops: curves.reduce((sum, c) => sum + c[i].flops, 0) / curves.length,
+    accuracy: curves.reduce((sum, c) => sum + c[i].accuracy, 0) / curves.length,
+  }));
+}
+
 export function meanAndSpread(values: readonly number[]): { mean: number; spread: number } {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const spread = values.length > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
