@@ -148,7 +148,8 @@ async function runOne(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: nu
   const owner = claimRun(dir);
   if (owner !== undefined) return owner;
   try {
-    return await trainRun(spec, source, m, seed, dir);
+    // Another process may have finished it between the check above and the claim.
+    return readJson<RunRecord>(join(dir, 'result.json')) ?? await trainRun(spec, source, m, seed, dir);
   } finally {
     releaseRun(dir);
   }
