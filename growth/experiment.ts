@@ -300,6 +300,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
   try {
     const source = await sourceModel(spec);
     let pending = spec.seeds.flatMap((seed) => spec.methods.map((m) => ({ seed, m })));
+    let waiting = false;
     while (pending.length > 0) {
       const busy: typeof pending = [];
       for (const item of pending) {
@@ -307,9 +308,11 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
         if (typeof outcome === 'number') busy.push(item);
         else runs.push(outcome);
       }
+      // Everything left is being run by other processes: wait, then look again (runOne re-checks and re-claims).
       if (busy.length > 0 && busy.length === pending.length) {
-        spec.log?.(`waiting for other processes to finish ${busy.map((b) => `${labelOf(b.m)} seed ${b.seed}`).join(', ')}`);
-        while (busy.every((b) => !existsSync(join(spec.outDir, `${labelOf(b.m)}-s${b.seed}`, 'result.json')) && claimRun(join(spec.outDir, `${labelOf(b.m)}-s${b.seed}`)) !== undefined)) await pause(spec.signal);
+        if (!waiting) spec.log?.(`waiting for other processes to finish ${busy.map((b) => `${labelOf(b.m)} seed ${b.seed}`).join(', ')}`);
+        waiting = true;
+        await pause(spec.signal);
       }
       pending = busy;
     }
