@@ -17,13 +17,19 @@ export function linearGrid(n: number): [number, number, number] {
   return gridFor(Math.ceil(n / (linearWorkgroupSize * elementsPerInvocation)));
 }
 
-/** WGSL loop running `body` for each element index `i` < `count` this invocation owns. */
-export function forEachElement(count: string, body: string): string {
+/**
+ * WGSL loop running `body` for each element index `i` < `count` this invocation owns; `setup` runs once
+ * before it with `firstIndex` in scope, `advance` after each element (for running indices).
+ */
+export function forEachElement(count: string, body: string, setup = '', advance = ''): string {
   const span = linearWorkgroupSize * elementsPerInvocation;
-  return `for (var k = 0u; k < ${elementsPerInvocation}u; k++) {
-    let i = group * ${span}u + k * ${linearWorkgroupSize}u + lid;
+  return `let firstIndex = group * ${span}u + lid;
+  ${setup}
+  for (var k = 0u; k < ${elementsPerInvocation}u; k++) {
+    let i = firstIndex + k * ${linearWorkgroupSize}u;
     if (i >= ${count}) { break; }
     ${body}
+    ${advance}
   }`;
 }
 
@@ -55,6 +61,27 @@ export function stridedOffsetFn(fnName: string, shape: string, strides: string, 
   }
   return offset;
 }`;
+}
+
+/**
+ * Walks a strided index space of compile-time rank in row-major order without dividing per element
+ * (integer division is scalarised on CPU adapters such as lavapipe and dominated strided copies):
+ * `start(i)` decomposes index i once, `advance` steps every offset to the next element by carrying.
+ * Each view is a storage-offset variable `name` with strides `strides[d]` over the shared `shape[d]`.
+ */
+export function stridedWalk(rank: number, shape: string, views: readonly { name: string; strides: string; base: string }[]) {
+  const extent = (d: number) => `${shape}[${d >> 2}][${d & 3}]`;
+  const stride = (v: { strides: string }, d: number) => `${v.strides}[${d >> 2}][${d & 3}]`;
+  const dims = Array.from({ length: rank }, (_, d) => d);
+  const start = (index: string) => [
+    `var rest = ${index};`,
+    ...views.map((v) => `var ${v.name} = ${v.base};`),
+    ...dims.map((d) => `var c${d} = 0u;`),
+    ...[...dims].reverse().map((d) => `c${d} = rest % ${extent(d)}; rest = rest / ${extent(d)}; ${views.map((v) => `${v.name} += c${d} * ${stride(v, d)};`).join(' ')}`),
+  ].join('\n    ');
+  const carry = (d: number): string => d < 0 ? '' : `c${d} += 1u; ${views.map((v) => `${v.name} += ${stride(v, d)};`).join(' ')}
+      if (c${d} == ${extent(d)}) { c${d} = 0u; ${views.map((v) => `${v.name} -= ${extent(d)} * ${stride(v, d)};`).join(' ')} ${carry(d - 1)} }`;
+  return { start, advance: carry(rank - 1) };
 }
 
 /**

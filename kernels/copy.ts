@@ -3,7 +3,7 @@
  * gather (index_select) and its adjoint scatter-add (a gather over the index list: no float atomics).
  */
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
-import { flatWorkgroupIndex, forEachElement, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, stridedOffsetFn } from './common.ts';
+import { flatWorkgroupIndex, forEachElement, gridFor, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, stridedWalk } from './common.ts';
 import { isContiguous } from '../engine/shape.ts';
 import { UniformLayout } from './uniforms.ts';
 
@@ -15,21 +15,43 @@ const copyLayout = new UniformLayout('Params', [
 export interface CopyConfig {
   srcContiguous: boolean;
   dstContiguous: boolean;
+  /** rank of the (coalesced) shape; the strided walk is unrolled for it */
+  rank: number;
 }
 
+/** Consecutive elements per invocation: one index decomposition, then carries only. */
+const copyRun = 16;
+
 export const copyKernel = {
-  cacheKey: (c: CopyConfig) => `copy[${c.srcContiguous ? 'c' : 's'}${c.dstContiguous ? 'c' : 's'}]`,
-  wgsl: (c: CopyConfig) => `
+  cacheKey: (c: CopyConfig) => `copy[${c.srcContiguous ? 'c' : 's'}${c.dstContiguous ? 'c' : 's'}${c.srcContiguous && c.dstContiguous ? '' : `:r${c.rank}`}]`,
+  wgsl: (c: CopyConfig) => {
+    const header = `
 ${copyLayout.wgsl()}
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-${c.srcContiguous ? '' : stridedOffsetFn('srcAt', 'p.shape', 'p.srcStrides', 'p.rank', 'p.srcOffset')}
-${c.dstContiguous ? '' : stridedOffsetFn('dstAt', 'p.shape', 'p.dstStrides', 'p.rank', 'p.dstOffset')}
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
-  ${flatWorkgroupIndex}
-  ${forEachElement('p.n', `dst[${c.dstContiguous ? 'p.dstOffset + i' : 'dstAt(i)'}] = src[${c.srcContiguous ? 'p.srcOffset + i' : 'srcAt(i)'}];`)}
-}`,
+  ${flatWorkgroupIndex}`;
+    if (c.srcContiguous && c.dstContiguous) {
+      return `${header}
+  ${forEachElement('p.n', 'dst[p.dstOffset + i] = src[p.srcOffset + i];')}
+}`;
+    }
+    const walk = stridedWalk(c.rank, 'p.shape', [
+      { name: 's', strides: 'p.srcStrides', base: 'p.srcOffset' },
+      { name: 'd', strides: 'p.dstStrides', base: 'p.dstOffset' },
+    ]);
+    return `${header}
+  let first = (group * ${linearWorkgroupSize}u + lid) * ${copyRun}u;
+  if (first >= p.n) { return; }
+  let last = min(p.n, first + ${copyRun}u);
+  ${walk.start('first')}
+  for (var i = first; i < last; i++) {
+    dst[d] = src[s];
+    ${walk.advance}
+  }
+}`;
+  },
 };
 
 export interface StridedRegion {
@@ -42,9 +64,10 @@ export interface StridedRegion {
 export function dispatchCopy(runtime: GpuRuntime, shape: readonly number[], src: StridedRegion, dst: StridedRegion): void {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n === 0) return;
-  const config: CopyConfig = { srcContiguous: isContiguous(shape, src.strides), dstContiguous: isContiguous(shape, dst.strides) };
+  const config: CopyConfig = { srcContiguous: isContiguous(shape, src.strides), dstContiguous: isContiguous(shape, dst.strides), rank: shape.length };
+  const contiguous = config.srcContiguous && config.dstContiguous;
   runtime.dispatch({ key: copyKernel.cacheKey(config), wgsl: () => copyKernel.wgsl(config) }, [src.buffer, dst.buffer],
-    linearGrid(n),
+    contiguous ? linearGrid(n) : gridFor(Math.ceil(n / (linearWorkgroupSize * copyRun))),
     copyLayout.pack({ n, rank: shape.length, srcOffset: src.offset, dstOffset: dst.offset, shape, srcStrides: src.strides, dstStrides: dst.strides }));
 }
 

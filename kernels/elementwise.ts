@@ -93,7 +93,11 @@ export function wgsl(config: ElementwiseConfig): string {
   const inputs = arity(config.op);
   const bindings = names.slice(0, inputs).map((n, i) => `@group(0) @binding(${i}) var<storage, read> ${n}: array<f32>;`);
   const offsetFns = names.slice(0, inputs).map((_, i) => (config.access[i] === 's' ? stridedOffsetFn(`offset${i}`, 'p.shape', `p.strides${i}`, 'p.rank', `p.offset${i}`) : ''));
-  const index = (i: number) => ({ c: `p.offset${i} + i`, r: `p.offset${i} + i % p.period${i}`, s: `offset${i}(i)` })[config.access[i]];
+  const index = (i: number) => ({ c: `p.offset${i} + i`, r: `p.offset${i} + phase${i}`, s: `offset${i}(i)` })[config.access[i]];
+  // A repeating read keeps its position in the period as a running remainder: no division per element.
+  const repeating = names.slice(0, inputs).map((_, i) => i).filter((i) => config.access[i] === 'r');
+  const setup = repeating.map((i) => `var phase${i} = firstIndex % p.period${i}; let hop${i} = ${linearWorkgroupSize}u % p.period${i};`).join('\n  ');
+  const advance = repeating.map((i) => `phase${i} += hop${i}; if (phase${i} >= p.period${i}) { phase${i} -= p.period${i}; }`).join('\n    ');
   const reads = names.slice(0, inputs).map((n, i) => `let ${['x', 'y', 'z'][i]} = ${n}[${index(i)}];`);
   return `
 ${layout.wgsl()}
@@ -104,7 +108,7 @@ ${mathHelpers}
 ${offsetFns.join('\n')}
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
-  ${forEachElement('p.n', `${reads.join(' ')}\n    out[i] = ${expression(config.op)};`)}
+  ${forEachElement('p.n', `${reads.join(' ')}\n    out[i] = ${expression(config.op)};`, setup, advance)}
 }`;
 }
 

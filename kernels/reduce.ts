@@ -1,14 +1,14 @@
 /**
  * Reductions (sum, max, min, argmax) over any axes of a strided view. The view is split into kept axes
  * (one output each) and reduced axes (a run of `run` elements per output). Variants:
- *  - `thread`: one invocation per output, for short runs;
+ *  - `thread`: one invocation per output (walking its run without per-element division);
  *  - `workgroup`: one workgroup per output, strided loop + shared-memory tree;
- *  - `split`: for few outputs with long runs, the first pass writes `parts` partials per output
- *    (and argmax positions), a second `workgroup` pass over the partials finishes.
+ *  - split: for few outputs with long runs, a first pass of either variant writes `parts` partials per
+ *    output (and argmax positions), a second pass of the same variant over the partials finishes.
  */
 import type { ReduceOp } from '../engine/backend/backend.ts';
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
-import { flatWorkgroupIndex, gridFor, isNanFn, linearBuiltins, maxRank, stridedOffsetFn } from './common.ts';
+import { flatWorkgroupIndex, gridFor, isNanFn, linearBuiltins, maxRank, stridedOffsetFn, stridedWalk } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
 
 export type ReduceVariant = 'thread' | 'workgroup';
@@ -20,6 +20,8 @@ export interface ReduceConfig {
   finishing: boolean;
   /** First pass of a split reduction: writes values (never argmax indices) for the second pass. */
   partial?: boolean;
+  /** Rank of the reduced run; the `thread` variant walks it without dividing per element. */
+  runRank?: number;
 }
 
 const workgroupSize = 64;
@@ -31,7 +33,8 @@ const layout = new UniformLayout('Params', [
 ]);
 
 export function cacheKey(c: ReduceConfig): string {
-  return `reduce[${c.op}:${c.variant}${c.finishing ? ':finish' : ''}${c.partial ? ':partial' : ''}]`;
+  const walked = c.variant === 'thread' && !c.finishing ? `:r${c.runRank ?? 1}` : '';
+  return `reduce[${c.op}:${c.variant}${c.finishing ? ':finish' : ''}${c.partial ? ':partial' : ''}${walked}]`;
 }
 
 /** identity, combine(acc, v) for the value; argmax also tracks the winning position. */
@@ -49,7 +52,7 @@ export function wgsl(c: ReduceConfig): string {
   // Accumulate one element `v` at position `pos` into (best, at, nan).
   const step = isSum
     ? 'best += v;'
-    : `if (isNan(v)) { if (!nan) { nan = true; at = pos; } } else if (${better} || (v == best && pos < at)) { best = v; at = pos; }`;
+    : `if (isNan(v)) { if (!nan) { nan = true; at = pos; } } else if (!nan && (${better} || (v == best && pos < at))) { best = v; at = pos; }`;
   const read = c.finishing
     ? 'let v = x[out * p.partialStride + r]; let pos = u32(positions[out * p.partialStride + r]);'
     : 'let v = x[keptBase + runAt(r)]; let pos = r;';
@@ -66,11 +69,31 @@ ${positionsBinding}
 ${isNanFn}
 ${stridedOffsetFn('keptAt', 'p.keptShape', 'p.keptStrides', 'p.keptRank', 'p.offset')}
 ${stridedOffsetFn('runAt', 'p.runShape', 'p.runStrides', 'p.runRank', '0u')}`;
-  // A split first pass treats (output, part) pairs as outputs over a sub-run [part*partLength, ...).
-  const range = `let part = slot % p.parts; let out = slot / p.parts;
+  // A split first pass treats (output, part) pairs as outputs over a sub-run [part*partLength, ...);
+  // neighbouring slots are neighbouring outputs (adjacent columns of a row-major input).
+  const range = `let out = slot % p.outputs; let part = slot / p.outputs;
   let first = part * p.partLength; let last = min(p.run, first + p.partLength);
   let keptBase = ${c.finishing ? '0u' : 'keptAt(out)'};`;
-  const write = `y[slot] = ${result}; ypos[slot] = f32(at);`;
+  const write = `y[out * p.parts + part] = ${result}; ypos[out * p.parts + part] = f32(at);`;
+  if (c.variant === 'thread' && !c.finishing) {
+    const walk = stridedWalk(c.runRank ?? 1, 'p.runShape', [{ name: 'o', strides: 'p.runStrides', base: 'keptBase' }]);
+    return `${head}
+@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
+  ${flatWorkgroupIndex}
+  let slot = group * ${workgroupSize}u + lid;
+  if (slot >= p.outputs * p.parts) { return; }
+  ${range}
+  var best = ${init}; var at = 0xffffffffu; var nan = false;
+  ${walk.start('first')}
+  for (var r = first; r < last; r++) {
+    let v = x[o]; let pos = r;
+    ${step}
+    ${walk.advance}
+  }
+  if (at == 0xffffffffu) { at = first; }
+  ${write}
+}`;
+  }
   if (c.variant === 'thread') {
     return `${head}
 @compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
@@ -133,30 +156,33 @@ export function dispatch(runtime: GpuRuntime, op: ReduceOp, x: GPUBuffer, shape:
     keptShape: shape.keptShape, keptStrides: shape.keptStrides, runShape: shape.runShape, runStrides: shape.runStrides,
   };
   const positionsScratch = () => runtime.allocate(Math.max(1, outputs) * 4);
-  if (outputs < 256 && run >= 8192) {
-    const parts = Math.min(256, Math.ceil(run / 2048));
+  const forced = process.env.MANGO_REDUCE;
+  // One invocation per output wins whenever there are enough outputs to fill the device (bench/NOTES.md).
+  const variant: ReduceVariant = forced === 'thread' || forced === 'workgroup' ? forced : outputs >= 32 || run <= 64 ? 'thread' : 'workgroup';
+  // Few outputs over long runs: split each run into parts, reduce the partials in a second pass.
+  const parts = variant === 'workgroup'
+    ? (outputs < 256 && run >= 8192 ? Math.min(256, Math.ceil(run / 2048)) : 1)
+    : (outputs < 2048 && run >= 256 ? Math.min(Math.ceil(run / 128), Math.ceil(4096 / outputs)) : 1);
+  const groupsFor = (slots: number, v: ReduceVariant) => gridFor(v === 'thread' ? Math.ceil(slots / workgroupSize) : slots);
+  if (parts > 1) {
     const partLength = Math.ceil(run / parts);
     const partials = runtime.allocate(outputs * parts * 4);
     const partialPositions = runtime.allocate(outputs * parts * 4);
-    const first: ReduceConfig = { op, variant: 'workgroup', finishing: false, partial: true };
-    runtime.dispatch({ key: cacheKey(first), wgsl: () => wgsl(first) }, [x, partials, partialPositions], gridFor(outputs * parts),
+    const first: ReduceConfig = { op, variant, finishing: false, partial: true, runRank: shape.runShape.length };
+    runtime.dispatch({ key: cacheKey(first), wgsl: () => wgsl(first) }, [x, partials, partialPositions], groupsFor(outputs * parts, variant),
       layout.pack({ ...common, parts, partLength, partialStride: 0 }));
-    const second: ReduceConfig = { op, variant: 'workgroup', finishing: true };
+    const second: ReduceConfig = { op, variant, finishing: true };
     const positions = positionsScratch();
-    runtime.dispatch({ key: cacheKey(second), wgsl: () => wgsl(second) }, [partials, y, positions, partialPositions], gridFor(outputs),
+    runtime.dispatch({ key: cacheKey(second), wgsl: () => wgsl(second) }, [partials, y, positions, partialPositions], groupsFor(outputs, variant),
       layout.pack({ ...common, run: parts, parts: 1, partLength: parts, partialStride: parts, offset: 0 }));
     runtime.release(partials);
     runtime.release(partialPositions);
     runtime.release(positions);
     return;
   }
-  const forced = process.env.MANGO_REDUCE;
-  // One invocation per output wins whenever there are enough outputs to fill the device (bench/NOTES.md).
-  const variant: ReduceVariant = forced === 'thread' || forced === 'workgroup' ? forced : outputs >= 32 || run <= 64 ? 'thread' : 'workgroup';
-  const config: ReduceConfig = { op, variant, finishing: false };
+  const config: ReduceConfig = { op, variant, finishing: false, runRank: shape.runShape.length };
   const positions = positionsScratch();
-  const groups = variant === 'thread' ? Math.ceil(outputs / workgroupSize) : outputs;
-  runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [x, y, positions], gridFor(groups),
+  runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [x, y, positions], groupsFor(outputs, variant),
     layout.pack({ ...common, parts: 1, partLength: run, partialStride: 0 }));
   runtime.release(positions);
 }

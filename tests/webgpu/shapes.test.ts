@@ -3,6 +3,7 @@
  * long K, batch broadcast, long reduction runs (split variant), wide rows, 2-D dispatch grids.
  */
 import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.ts';
 import { close } from '../helpers/check-op.ts';
 import { poisonedGpuBackend } from '../helpers/gpu.ts';
@@ -54,6 +55,47 @@ gpuTest('reductions: long runs (split), many short runs, strided axes, argmax', 
   await same([[33, 7, 129]], (x) => x.sum([0, 2]), { grad: true, tolerance: 2e-4 });
   await same([[4099, 5]], (x) => x.argmax(1));
   await same([[5, 20000]], (x) => x.argmax(1));
+});
+
+gpuTest('reductions: few outputs over long runs split across invocations (column sums, max/argmax down columns, rank-2 runs)', async () => {
+  await same([[2176, 64]], (x) => x.sum(0), { grad: true, tolerance: 2e-4 });
+  await same([[517, 33]], (x) => x.max(0));
+  await same([[517, 33]], (x) => x.min(0));
+  await same([[517, 33]], (x) => x.argmax(0));
+  await same([[9, 40, 33]], (x) => x.sum([0, 1]), { grad: true });
+  await same([[40, 9, 70]], (x) => x.permute([2, 0, 1]).sum([1, 2]), { tolerance: 2e-4 });
+});
+
+gpuTest('reductions: a NaN anywhere in a run wins max and argmax (first NaN position), split or not', async () => {
+  for (const rows of [600, 100]) {
+    const values = randomValues(rows * 40, 7);
+    for (const row of [3, 61, 99]) values[row * 40 + 5] = NaN;
+    const results = await Promise.all([cpu, gpu!].map(async (backend) => {
+      const x = E.fromArray(values, [rows, 40], backend);
+      const [max, at] = E.withBackend(backend, () => [x.max(0), x.argmax(0)]);
+      const out = [await max.data(), await at.data()];
+      [x, max, at].forEach((t) => t.dispose());
+      return out;
+    }));
+    assert.ok(Number.isNaN(results[1][0][5]), `${rows} rows: max of the NaN column is NaN`);
+    assert.is(results[1][1][5], 3, `${rows} rows: argmax points at the first NaN`);
+    close(results[1][0].filter((_, i) => i !== 5), results[0][0].filter((_, i) => i !== 5), 0, 'other columns');
+    close(results[1][1], results[0][1], 0, 'argmax');
+  }
+});
+
+gpuTest('strided copies: rank-5 permutations, padding and concatenation into strided destinations', async () => {
+  await same([[3, 5, 7, 2, 3]], (x) => x.permute([4, 2, 0, 3, 1]).clone(), { grad: true });
+  await same([[2, 3, 4, 5, 6, 7]], (x) => x.permute([5, 3, 1, 0, 4, 2]).clone());
+  await same([[7, 9, 11]], (x) => E.pad(x.permute([2, 0, 1]), [[1, 2], [0, 3], [2, 0]], 0.5), { grad: true });
+  await same([[6, 5, 4], [6, 3, 4]], (a, b) => E.concat([a, b.permute([0, 1, 2])], 1).permute([2, 1, 0]).clone(), { grad: true });
+});
+
+gpuTest('repeating (broadcast) reads whose period does not divide the workgroup span', async () => {
+  await same([[37, 300], [300]], (a, b) => a.add(b), { grad: true });
+  await same([[1000, 7], [7]], (a, b) => a.mul(b), { grad: true });
+  await same([[5, 3, 100], [3, 100]], (a, b) => a.sub(b));
+  await same([[2, 2049], [2049]], (a, b) => a.add(b));
 });
 
 gpuTest('row kernels on wide rows: softmax 197/1000, layer norm 384, cross-entropy 1000 classes', async () => {
