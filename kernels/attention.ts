@@ -30,14 +30,24 @@ const layout = new UniformLayout('Params', [
 
 export type AttentionKernel = 'forward' | 'backwardQuery' | 'backwardKey';
 
-const rowBase = (name: 'q' | 'k' | 'v', batch: string, token: string) =>
-  `p.${name}Offset + (${batch} / p.batch1) * p.${name}b0 + (${batch} % p.batch1) * p.${name}b1 + ${token} * p.${name}t`;
-
-const dot = (a: string, b: string, d: number) => `var acc = 0.0; for (var d = 0u; d < ${d}u; d++) { acc += ${a} * ${b}; }`;
-
-export function wgsl(kernel: AttentionKernel, headDim: number): string {
-  const D = headDim;
-  const inputs = ['q', 'k', 'v'].map((n, i) => `@group(0) @binding(${i}) var<storage, read> ${n}: array<f32>;`);
+/**
+ * Storage is read `width` floats at a time (4: vec4f, when the head dim, offsets and strides allow);
+ * on CPU adapters that cut the forward kernel's time 2.3× (bench/NOTES.md).
+ */
+export function wgsl(kernel: AttentionKernel, headDim: number, width: 1 | 4 = 1): string {
+  const D = headDim / width;
+  const V = width === 4 ? 'vec4f' : 'f32';
+  const total = (x: string) => (width === 4 ? `dot(${x}, vec4f(1.0))` : x);
+  const rowBase = (name: 'q' | 'k' | 'v', batch: string, token: string) =>
+    `(p.${name}Offset + (${batch} / p.batch1) * p.${name}b0 + (${batch} % p.batch1) * p.${name}b1 + ${token} * p.${name}t) / ${width}u`;
+  const storage = (binding: number, name: string, access: 'read' | 'read_write', type = V) =>
+    `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${type}>;`;
+  const inputs = ['q', 'k', 'v'].map((n, i) => storage(i, n, 'read')).join('\n');
+  const load = (name: string, source: string, base: string, scale = '') =>
+    `var ${name}: array<${V}, ${D}>;
+  for (var d = 0u; d < ${D}u; d++) { ${name}[d] = ${source}[${base} + d]${scale}; }`;
+  const dotWith = (registers: string, source: string, base: string) =>
+    `var sum = ${V}(0.0); for (var d = 0u; d < ${D}u; d++) { sum += ${registers}[d] * ${source}[${base} + d]; }`;
   const main = (count: string, body: string) => `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
   let row = group * ${workgroupSize}u + lid;
@@ -45,29 +55,25 @@ export function wgsl(kernel: AttentionKernel, headDim: number): string {
   let b = row / ${count};
   ${body}
 }`;
-  const scoreAndProbability = (qRow: string, kRow: string, i: string) => `
-    var s = 0.0; for (var d = 0u; d < ${D}u; d++) { s += q[${qRow} + d] * k[${kRow} + d]; }
-    let prob = exp(s * p.scale - lse[b * p.queries + ${i}]);`;
   switch (kernel) {
     case 'forward':
       return `${layout.wgsl()}
-${inputs.join('\n')}
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<storage, read_write> lse: array<f32>;
+${inputs}
+${storage(3, 'out', 'read_write')}
+${storage(4, 'lse', 'read_write', 'f32')}
 @group(0) @binding(5) var<uniform> p: Params;
 ${main('p.queries', `let i = row % p.queries;
-  let qRow = ${rowBase('q', 'b', 'i')};
-  var qs: array<f32, ${D}>;
-  for (var d = 0u; d < ${D}u; d++) { qs[d] = q[qRow + d] * p.scale; }
-  var o: array<f32, ${D}>;
+  ${load('qs', 'q', rowBase('q', 'b', 'i'), ' * p.scale')}
+  var o: array<${V}, ${D}>;
   var m = -3.4028234663852886e38;
   var l = 0.0;
   for (var j = 0u; j < p.keys; j++) {
     let kRow = ${rowBase('k', 'b', 'j')};
-    ${dot('qs[d]', 'k[kRow + d]', D)}
-    let mNew = max(m, acc);
+    ${dotWith('qs', 'k', 'kRow')}
+    let s = ${total('sum')};
+    let mNew = max(m, s);
     let correction = exp(m - mNew);
-    let e = exp(acc - mNew);
+    let e = exp(s - mNew);
     l = l * correction + e;
     let vRow = ${rowBase('v', 'b', 'j')};
     for (var d = 0u; d < ${D}u; d++) { o[d] = o[d] * correction + e * v[vRow + d]; }
@@ -77,48 +83,53 @@ ${main('p.queries', `let i = row % p.queries;
   lse[row] = m + log(l);`)}`;
     case 'backwardQuery':
       return `${layout.wgsl()}
-${inputs.join('\n')}
-@group(0) @binding(3) var<storage, read> dOut: array<f32>;
-@group(0) @binding(4) var<storage, read> out: array<f32>;
-@group(0) @binding(5) var<storage, read> lse: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dq: array<f32>;
-@group(0) @binding(7) var<storage, read_write> delta: array<f32>;
+${inputs}
+${storage(3, 'dOut', 'read')}
+${storage(4, 'out', 'read')}
+${storage(5, 'lse', 'read', 'f32')}
+${storage(6, 'dq', 'read_write')}
+${storage(7, 'delta', 'read_write', 'f32')}
 @group(0) @binding(8) var<uniform> p: Params;
 ${main('p.queries', `let i = row % p.queries;
-  let qRow = ${rowBase('q', 'b', 'i')};
-  var di = 0.0;
-  for (var d = 0u; d < ${D}u; d++) { di += dOut[row * ${D}u + d] * out[row * ${D}u + d]; }
-  var g: array<f32, ${D}>;
+  ${load('qs', 'q', rowBase('q', 'b', 'i'))}
+  ${load('dOutRow', 'dOut', `row * ${D}u`)}
+  var di4 = ${V}(0.0);
+  for (var d = 0u; d < ${D}u; d++) { di4 += dOutRow[d] * out[row * ${D}u + d]; }
+  let di = ${total('di4')};
+  let rowLse = lse[row];
+  var g: array<${V}, ${D}>;
   for (var j = 0u; j < p.keys; j++) {
     let kRow = ${rowBase('k', 'b', 'j')};
     let vRow = ${rowBase('v', 'b', 'j')};
-    ${scoreAndProbability('qRow', 'kRow', 'i')}
-    var dp = 0.0; for (var d = 0u; d < ${D}u; d++) { dp += dOut[row * ${D}u + d] * v[vRow + d]; }
-    let ds = prob * (dp - di);
+    var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
+    for (var d = 0u; d < ${D}u; d++) { s4 += qs[d] * k[kRow + d]; dp4 += dOutRow[d] * v[vRow + d]; }
+    let prob = exp(${total('s4')} * p.scale - rowLse);
+    let ds = prob * (${total('dp4')} - di);
     for (var d = 0u; d < ${D}u; d++) { g[d] += ds * k[kRow + d]; }
   }
   for (var d = 0u; d < ${D}u; d++) { dq[row * ${D}u + d] = g[d] * p.scale; }
   delta[row] = di;`)}`;
     case 'backwardKey':
       return `${layout.wgsl()}
-${inputs.join('\n')}
-@group(0) @binding(3) var<storage, read> dOut: array<f32>;
-@group(0) @binding(4) var<storage, read> delta: array<f32>;
-@group(0) @binding(5) var<storage, read> lse: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dk: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dv: array<f32>;
+${inputs}
+${storage(3, 'dOut', 'read')}
+${storage(4, 'delta', 'read', 'f32')}
+${storage(5, 'lse', 'read', 'f32')}
+${storage(6, 'dk', 'read_write')}
+${storage(7, 'dv', 'read_write')}
 @group(0) @binding(8) var<uniform> p: Params;
 ${main('p.keys', `let j = row % p.keys;
-  let kRow = ${rowBase('k', 'b', 'j')};
-  let vRow = ${rowBase('v', 'b', 'j')};
-  var gk: array<f32, ${D}>;
-  var gv: array<f32, ${D}>;
+  ${load('ks', 'k', rowBase('k', 'b', 'j'))}
+  ${load('vs', 'v', rowBase('v', 'b', 'j'))}
+  var gk: array<${V}, ${D}>;
+  var gv: array<${V}, ${D}>;
   for (var i = 0u; i < p.queries; i++) {
     let qRow = ${rowBase('q', 'b', 'i')};
     let oRow = (b * p.queries + i) * ${D}u;
-    ${scoreAndProbability('qRow', 'kRow', 'i')}
-    var dp = 0.0; for (var d = 0u; d < ${D}u; d++) { dp += dOut[oRow + d] * v[vRow + d]; }
-    let ds = prob * (dp - delta[b * p.queries + i]);
+    var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
+    for (var d = 0u; d < ${D}u; d++) { s4 += q[qRow + d] * ks[d]; dp4 += dOut[oRow + d] * vs[d]; }
+    let prob = exp(${total('s4')} * p.scale - lse[b * p.queries + i]);
+    let ds = prob * (${total('dp4')} - delta[b * p.queries + i]);
     for (var d = 0u; d < ${D}u; d++) {
       gv[d] += prob * dOut[oRow + d];
       gk[d] += ds * q[qRow + d];
@@ -152,6 +163,8 @@ export function dispatch(runtime: GpuRuntime, kernel: AttentionKernel, shape: At
     kOffset: k.offset, kb0: k.batchStride0, kb1: k.batchStride1, kt: k.tokenStride,
     vOffset: v.offset, vb0: v.batchStride0, vb1: v.batchStride1, vt: v.tokenStride,
   });
-  runtime.dispatch({ key: `attention[${kernel}:d${shape.headDim}]`, wgsl: () => wgsl(kernel, shape.headDim) },
+  const aligned = (n: number) => n % 4 === 0;
+  const width = aligned(shape.headDim) && operands.every((o) => [o.offset, o.batchStride0, o.batchStride1, o.tokenStride].every(aligned)) ? 4 : 1;
+  runtime.dispatch({ key: `attention[${kernel}:d${shape.headDim}:w${width}]`, wgsl: () => wgsl(kernel, shape.headDim, width) },
     [q.buffer, k.buffer, v.buffer, ...extra], gridFor(Math.ceil(rows / workgroupSize)), uniforms);
 }

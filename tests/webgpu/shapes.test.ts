@@ -98,6 +98,18 @@ gpuTest('repeating (broadcast) reads whose period does not divide the workgroup 
   await same([[2, 2049], [2049]], (a, b) => a.add(b));
 });
 
+gpuTest('fused attention: vec4 reads (contiguous, heads out of a fused qkv projection) and the scalar fallback (odd head dim, misaligned offset)', async () => {
+  const qkvHeads = (x: E.Tensor, heads: number, dim: number, first = 0) => {
+    const [b, t] = x.shape;
+    const packed = E.slice(x, [0, 0, first], [b, t, first + 3 * heads * dim]).reshape([b, t, 3, heads, dim]).permute([2, 0, 3, 1, 4]);
+    return [0, 1, 2].map((i) => E.slice(packed, [i, 0, 0, 0, 0], [i + 1, b, heads, t, dim]).reshape([b, heads, t, dim]));
+  };
+  await same([[2, 3, 17, 32], [2, 3, 13, 32], [2, 3, 13, 32]], (q, k, v) => E.fusedAttention(q, k, v), { grad: true, tolerance: 3e-4 });
+  await same([[2, 17, 3 * 2 * 8]], (x) => E.fusedAttention(...(qkvHeads(x, 2, 8) as [E.Tensor, E.Tensor, E.Tensor])), { grad: true, tolerance: 3e-4 });
+  await same([[2, 9, 3 * 2 * 6]], (x) => E.fusedAttention(...(qkvHeads(x, 2, 6) as [E.Tensor, E.Tensor, E.Tensor])), { grad: true, tolerance: 3e-4 });
+  await same([[2, 9, 1 + 3 * 2 * 16]], (x) => E.fusedAttention(...(qkvHeads(x, 2, 16, 1) as [E.Tensor, E.Tensor, E.Tensor])), { grad: true, tolerance: 3e-4 });
+});
+
 gpuTest('row kernels on wide rows: softmax 197/1000, layer norm 384, cross-entropy 1000 classes', async () => {
   await same([[6, 197]], (x) => x.softmax(-1), { grad: true });
   await same([[3, 1000]], (x) => x.logSoftmax(-1), { grad: true });
