@@ -27,24 +27,52 @@ export interface MatmulConfig {
   interleaved?: boolean;
 }
 
+/**
+ * How the register design reads an operand: four floats at a time along the output axis ('m' for A,
+ * 'n' for B) where that axis is contiguous and aligned, or one at a time (''). Decided per problem by
+ * `vectorAccess` (MANGO_MATMUL_VECTOR=0 forces scalar reads, for comparisons); sums still run k by k in
+ * the same order, so results are bit-identical. (Reading four k-steps at a time from k-contiguous
+ * operands was measured slower on lavapipe: the extra live registers spill.)
+ */
+export interface VectorAccess {
+  a: '' | 'm';
+  b: '' | 'n';
+}
+
+const scalarAccess: VectorAccess = { a: '', b: '' };
+
 const layout = new UniformLayout('Params', [
   ['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['batchRank', 'u32'],
   ['aOffset', 'u32'], ['aRow', 'u32'], ['aCol', 'u32'], ['bOffset', 'u32'], ['bRow', 'u32'], ['bCol', 'u32'],
   ['batchShape', 'u32x', maxRank], ['aBatchStrides', 'u32x', maxRank], ['bBatchStrides', 'u32x', maxRank],
 ]);
 
-export function cacheKey(c: MatmulConfig): string {
-  return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}${c.interleaved ? ':il' : ''}]`;
+export function cacheKey(c: MatmulConfig, v: VectorAccess = scalarAccess): string {
+  const vector = v.a || v.b ? `:v${v.a || '-'}${v.b || '-'}` : '';
+  return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}${c.interleaved ? ':il' : ''}${vector}]`;
+}
+
+/** The widest reads the register design can use for this problem and configuration. */
+export function vectorAccess(c: MatmulConfig, problem: MatmulProblem): VectorAccess {
+  if (c.design !== 'register') return scalarAccess;
+  const aligned = (...values: number[]) => values.every((x) => x % 4 === 0);
+  const batchAligned = (strides: number[]) => strides.every((s, d) => problem.batchShape[d] === 1 || s % 4 === 0);
+  const { M, N } = problem;
+  const aBase = aligned(problem.aOffset) && batchAligned(problem.aBatchStrides);
+  const bBase = aligned(problem.bOffset) && batchAligned(problem.bBatchStrides);
+  const a = aBase && problem.aRow === 1 && aligned(M, c.perThreadM, problem.aCol) ? 'm' : '';
+  const b = bBase && problem.bCol === 1 && !c.interleaved && aligned(N, c.perThreadN, problem.bRow) ? 'n' : '';
+  return { a, b };
 }
 
 export function tileOf(c: MatmulConfig): { tileM: number; tileN: number } {
   return { tileM: c.threadsY * c.perThreadM, tileN: c.threadsX * c.perThreadN };
 }
 
-const header = () => `
+const header = (v: VectorAccess = scalarAccess) => `
 ${layout.wgsl()}
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(0) var<storage, read> A: array<${v.a ? 'vec4f' : 'f32'}>;
+@group(0) @binding(1) var<storage, read> B: array<${v.b ? 'vec4f' : 'f32'}>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 ${stridedOffsetFn('aBatchOffset', 'p.batchShape', 'p.aBatchStrides', 'p.batchRank', 'p.aOffset')}
@@ -73,17 +101,26 @@ function writeBack(c: MatmulConfig): string {
 const accumulators = (c: MatmulConfig) =>
   unrolled(c.perThreadM, (i) => unrolled(c.perThreadN, (j) => `var acc${i}_${j} = 0.0;`));
 
-const fma = (c: MatmulConfig) =>
-  unrolled(c.perThreadM, (i) => unrolled(c.perThreadN, (j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`));
+const fma = (c: MatmulConfig, aValue = (i: number) => `a${i}`, bValue = (j: number) => `b${j}`) =>
+  unrolled(c.perThreadM, (i) => unrolled(c.perThreadN, (j) => `acc${i}_${j} = fma(${aValue(i)}, ${bValue(j)}, acc${i}_${j});`));
 
-function registerKernel(c: MatmulConfig): string {
-  const loadA = (i: number) => c.fits
-    ? `let a${i} = A[aBase + (row0 + ${i}u) * p.aRow + k * p.aCol];`
-    : `var a${i} = 0.0; if (row0 + ${i}u < p.M) { a${i} = A[aBase + (row0 + ${i}u) * p.aRow + k * p.aCol]; }`;
-  const loadB = (j: number) => c.fits
-    ? `let b${j} = B[bBase + k * p.bRow + ${column(c, j)} * p.bCol];`
-    : `var b${j} = 0.0; if (${column(c, j)} < p.N) { b${j} = B[bBase + k * p.bRow + ${column(c, j)} * p.bCol]; }`;
-  return `${header()}
+const lanes = ['x', 'y', 'z', 'w'];
+
+function registerKernel(c: MatmulConfig, v: VectorAccess): string {
+  const rowOk = (i: number) => (c.fits ? '' : `row0 + ${i}u < p.M`);
+  const colOk = (j: number) => (c.fits ? '' : `${column(c, j)} < p.N`);
+  const guarded = (name: string, type: string, ok: string, value: string) =>
+    ok ? `var ${name} = ${type}(0.0); if (${ok}) { ${name} = ${value}; }` : `let ${name} = ${value};`;
+  // Loads for one k, and the expressions of A(i, k) and B(k, j).
+  const loadA = v.a === 'm'
+    ? unrolled(c.perThreadM / 4, (g) => guarded(`a${g}`, 'vec4f', rowOk(4 * g), `A[(aBase + row0 + ${4 * g}u + k * p.aCol) / 4u]`))
+    : unrolled(c.perThreadM, (i) => guarded(`a${i}`, 'f32', rowOk(i), `A[aBase + (row0 + ${i}u) * p.aRow + k * p.aCol]`));
+  const aValue = v.a === 'm' ? (i: number) => `a${i >> 2}.${lanes[i & 3]}` : (i: number) => `a${i}`;
+  const loadB = v.b === 'n'
+    ? unrolled(c.perThreadN / 4, (g) => guarded(`b${g}`, 'vec4f', colOk(4 * g), `B[(bBase + k * p.bRow + col0 + ${4 * g}u) / 4u]`))
+    : unrolled(c.perThreadN, (j) => guarded(`b${j}`, 'f32', colOk(j), `B[bBase + k * p.bRow + ${column(c, j)} * p.bCol]`));
+  const bValue = v.b === 'n' ? (j: number) => `b${j >> 2}.${lanes[j & 3]}` : (j: number) => `b${j}`;
+  return `${header(v)}
 @compute @workgroup_size(${c.threadsX}, ${c.threadsY}) fn main(@builtin(global_invocation_id) g: vec3u) {
   let row0 = g.y * ${c.perThreadM}u;
   let col0 = ${c.interleaved ? `(g.x / ${c.threadsX}u) * ${c.threadsX * c.perThreadN}u + g.x % ${c.threadsX}u` : `g.x * ${c.perThreadN}u`};
@@ -93,9 +130,9 @@ function registerKernel(c: MatmulConfig): string {
   let cBase = g.z * p.M * p.N;
   ${accumulators(c)}
   for (var k = 0u; k < p.K; k++) {
-    ${unrolled(c.perThreadM, loadA)}
-    ${unrolled(c.perThreadN, loadB)}
-    ${fma(c)}
+    ${loadA}
+    ${loadB}
+    ${fma(c, aValue, bValue)}
   }
   ${writeBack(c)}
 }`;
@@ -146,8 +183,8 @@ var<workgroup> Bs: array<f32, ${c.tileK * tileN}>;
 }`;
 }
 
-export function wgsl(c: MatmulConfig): string {
-  return c.design === 'tiled' ? tiledKernel(c) : registerKernel(c);
+export function wgsl(c: MatmulConfig, v: VectorAccess = scalarAccess): string {
+  return c.design === 'tiled' ? tiledKernel(c) : registerKernel(c, v);
 }
 
 export interface MatmulProblem {
@@ -231,6 +268,7 @@ export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuff
   if (problem.M === 0 || problem.N === 0 || batches === 0) return;
   const { tileM, tileN } = tileOf(config);
   const uniforms = layout.pack({ ...problem, batchRank: problem.batchShape.length });
-  runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [a, b, c],
+  const vector = process.env.MANGO_MATMUL_VECTOR === '0' ? scalarAccess : vectorAccess(config, problem);
+  runtime.dispatch({ key: cacheKey(config, vector), wgsl: () => wgsl(config, vector) }, [a, b, c],
     [Math.ceil(problem.N / tileN), Math.ceil(problem.M / tileM), batches], uniforms);
 }

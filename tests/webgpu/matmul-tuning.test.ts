@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.ts';
 import { WebGpuBackend } from '../../engine/backend/webgpu/backend.ts';
 import { MatmulTuning } from '../../engine/backend/webgpu/matmul-tuning.ts';
-import { cacheKey, candidateConfigs, chooseMatmul, dispatch, type MatmulProblem } from '../../kernels/matmul.ts';
+import { cacheKey, candidateConfigs, chooseMatmul, dispatch, vectorAccess, type MatmulProblem } from '../../kernels/matmul.ts';
 import type { ViTConfig } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { ViT } from '../../models/vit.ts';
@@ -34,10 +34,11 @@ const random = (n: number, seed: number) => {
   return Float32Array.from({ length: n }, () => r.normal());
 };
 
-gpuTest('every candidate configuration gives bit-identical results', async () => {
+gpuTest('every candidate configuration, with vector or scalar reads, gives bit-identical results', async () => {
   const rt = runtime!;
   for (const p of [problem(67, 45, 131, false, false), problem(128, 64, 256, false, true), problem(64, 256, 300, true, false),
-    problem(33, 17, 9, true, true, 3), problem(40, 24, 16, false, false, 4, true), problem(5, 300, 64, false, true)]) {
+    problem(33, 17, 9, true, true, 3), problem(40, 24, 16, false, false, 4, true), problem(5, 300, 64, false, true),
+    problem(52, 100, 36, true, false), problem(48, 40, 10, true, false, 3), problem(36, 132, 7, false, false, 2, true)]) {
     const batches = Math.max(1, p.batchShape[0] ?? 1);
     const a = rt.upload(random(batches * p.M * p.K, 1));
     const b = rt.upload(random(batches * p.K * p.N, 2));
@@ -48,11 +49,15 @@ gpuTest('every candidate configuration gives bit-identical results', async () =>
     const candidates = candidateConfigs(p, rt.dawn.adapter.isSoftware);
     assert.ok(candidates.length >= 5, `${candidates.length} candidates`);
     for (const config of candidates) {
-      dispatch(rt, p, a, b, c, config);
-      const out = await read();
-      const differing = out.findIndex((v, i) => !Object.is(v, reference[i]));
-      assert.is(differing, -1, `${cacheKey(config)} on ${p.M}×${p.N}×${p.K}: element ${differing} differs`);
+      for (const reads of ['vector', 'scalar']) {
+        process.env.MANGO_MATMUL_VECTOR = reads === 'scalar' ? '0' : '1';
+        dispatch(rt, p, a, b, c, config);
+        const out = await read();
+        const differing = out.findIndex((v, i) => !Object.is(v, reference[i]));
+        assert.is(differing, -1, `${cacheKey(config, vectorAccess(config, p))} (${reads} reads) on ${p.M}×${p.N}×${p.K}: element ${differing} differs`);
+      }
     }
+    delete process.env.MANGO_MATMUL_VECTOR;
     for (const buffer of [a, b, c]) rt.release(buffer);
   }
 });

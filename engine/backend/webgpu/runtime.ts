@@ -35,7 +35,8 @@ export class GpuRuntime {
     this.pipelines = new PipelineCache(device, this.errors);
     this.batch = new CommandBatch(device, () => this.pool.afterSubmit(), options.maxCommandsPerSubmit);
     const { adapter } = dawn;
-    this.matmulTuning = new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description}`, adapter.isSoftware);
+    // The suffix names the candidate space: a cache tuned over an older space is tuned again.
+    this.matmulTuning = new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description} (space 2)`, adapter.isSoftware);
   }
 
   static async open(options: RuntimeOptions = {}): Promise<GpuRuntime> {
