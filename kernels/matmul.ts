@@ -25,6 +25,8 @@ export interface MatmulConfig {
   fits: boolean;
   /** register design: thread x owns columns x, x+threadsX, ... of its tile (adjacent lanes read adjacent columns) */
   interleaved?: boolean;
+  /** epilogue adds Bias[column] to every output (set per dispatch, not tuned) */
+  bias?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ const layout = new UniformLayout('Params', [
 
 export function cacheKey(c: MatmulConfig, v: VectorAccess = scalarAccess): string {
   const vector = v.a || v.b ? `:v${v.a || '-'}${v.b || '-'}` : '';
-  return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}${c.interleaved ? ':il' : ''}${vector}]`;
+  return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}${c.interleaved ? ':il' : ''}${c.bias ? ':bias' : ''}${vector}]`;
 }
 
 /** The widest reads the register design can use for this problem and configuration. */
@@ -69,12 +71,13 @@ export function tileOf(c: MatmulConfig): { tileM: number; tileN: number } {
   return { tileM: c.threadsY * c.perThreadM, tileN: c.threadsX * c.perThreadN };
 }
 
-const header = (v: VectorAccess = scalarAccess) => `
+const header = (c: MatmulConfig, v: VectorAccess) => `
 ${layout.wgsl()}
 @group(0) @binding(0) var<storage, read> A: array<${v.a ? 'vec4f' : 'f32'}>;
 @group(0) @binding(1) var<storage, read> B: array<${v.b ? 'vec4f' : 'f32'}>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+${c.bias ? '@group(0) @binding(3) var<storage, read> Bias: array<f32>;' : ''}
+@group(0) @binding(${c.bias ? 4 : 3}) var<uniform> p: Params;
 ${stridedOffsetFn('aBatchOffset', 'p.batchShape', 'p.aBatchStrides', 'p.batchRank', 'p.aOffset')}
 ${stridedOffsetFn('bBatchOffset', 'p.batchShape', 'p.bBatchStrides', 'p.batchRank', 'p.bOffset')}`;
 
@@ -89,9 +92,14 @@ function column(c: MatmulConfig, j: number): string {
 
 function writeBack(c: MatmulConfig): string {
   const stores: string[] = [];
+  if (c.bias) {
+    for (let j = 0; j < c.perThreadN; j++) {
+      stores.push(c.fits ? `let bias${j} = Bias[${column(c, j)}];` : `var bias${j} = 0.0; if (${column(c, j)} < p.N) { bias${j} = Bias[${column(c, j)}]; }`);
+    }
+  }
   for (let i = 0; i < c.perThreadM; i++) {
     for (let j = 0; j < c.perThreadN; j++) {
-      const store = `C[cBase + (row0 + ${i}u) * p.N + ${column(c, j)}] = acc${i}_${j};`;
+      const store = `C[cBase + (row0 + ${i}u) * p.N + ${column(c, j)}] = acc${i}_${j}${c.bias ? ` + bias${j}` : ''};`;
       stores.push(c.fits ? store : `if (row0 + ${i}u < p.M && ${column(c, j)} < p.N) { ${store} }`);
     }
   }
@@ -120,7 +128,7 @@ function registerKernel(c: MatmulConfig, v: VectorAccess): string {
     ? unrolled(c.perThreadN / 4, (g) => guarded(`b${g}`, 'vec4f', colOk(4 * g), `B[(bBase + k * p.bRow + col0 + ${4 * g}u) / 4u]`))
     : unrolled(c.perThreadN, (j) => guarded(`b${j}`, 'f32', colOk(j), `B[bBase + k * p.bRow + ${column(c, j)} * p.bCol]`));
   const bValue = v.b === 'n' ? (j: number) => `b${j >> 2}.${lanes[j & 3]}` : (j: number) => `b${j}`;
-  return `${header(v)}
+  return `${header(c, v)}
 @compute @workgroup_size(${c.threadsX}, ${c.threadsY}) fn main(@builtin(global_invocation_id) g: vec3u) {
   let row0 = g.y * ${c.perThreadM}u;
   let col0 = ${c.interleaved ? `(g.x / ${c.threadsX}u) * ${c.threadsX * c.perThreadN}u + g.x % ${c.threadsX}u` : `g.x * ${c.perThreadN}u`};
@@ -143,7 +151,7 @@ function tiledKernel(c: MatmulConfig): string {
   const threads = c.threadsX * c.threadsY;
   const guardA = c.fits ? '' : 'if (gm < p.M && gk < p.K) ';
   const guardB = c.fits ? '' : 'if (gk < p.K && gn < p.N) ';
-  return `${header()}
+  return `${header(c, scalarAccess)}
 var<workgroup> As: array<f32, ${c.tileK * tileM}>;
 var<workgroup> Bs: array<f32, ${c.tileK * tileN}>;
 @compute @workgroup_size(${c.threadsX}, ${c.threadsY}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) local: vec3u,
@@ -262,13 +270,15 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
   return [...unique.values()];
 }
 
-export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer,
-  config = runtime.matmulTuning.configFor(problem) ?? chooseMatmul(problem, runtime.dawn.adapter.isSoftware)): void {
+/** C = A·B (+ bias over every row when `bias` is given); `tuned` overrides the tuned/heuristic configuration. */
+export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias?: GPUBuffer,
+  tuned = runtime.matmulTuning.configFor(problem) ?? chooseMatmul(problem, runtime.dawn.adapter.isSoftware)): void {
+  const config = bias ? { ...tuned, bias: true } : tuned;
   const batches = problem.batchShape.reduce((x, y) => x * y, 1);
   if (problem.M === 0 || problem.N === 0 || batches === 0) return;
   const { tileM, tileN } = tileOf(config);
   const uniforms = layout.pack({ ...problem, batchRank: problem.batchShape.length });
   const vector = process.env.MANGO_MATMUL_VECTOR === '0' ? scalarAccess : vectorAccess(config, problem);
-  runtime.dispatch({ key: cacheKey(config, vector), wgsl: () => wgsl(config, vector) }, [a, b, c],
+  runtime.dispatch({ key: cacheKey(config, vector), wgsl: () => wgsl(config, vector) }, bias ? [a, b, c, bias] : [a, b, c],
     [Math.ceil(problem.N / tileN), Math.ceil(problem.M / tileM), batches], uniforms);
 }

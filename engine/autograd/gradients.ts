@@ -6,6 +6,7 @@
 import type { GradNode } from './tape.ts';
 import type { Tensor } from '../tensor.ts';
 import * as ops from '../ops/index.ts';
+import { sizeOf } from '../shape.ts';
 
 type Rule = (dy: Tensor, node: GradNode) => (Tensor | undefined)[];
 
@@ -73,7 +74,8 @@ export const gradientRules = {
   max: extremumRule,
   min: extremumRule,
 
-  matmul: (dy, { inputs: [a, b], saved: [as, bs], attrs }) => {
+  matmul: (dy, { inputs: [a, b, bias], saved: [as, bs], attrs }) => {
+    const dBias = bias ? [sumTo(dy, bias.shape)] : [];
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
     const da = transposeA
       ? ops.matmul(bs, dy, { transposeA: transposeB, transposeB: true })
@@ -81,15 +83,16 @@ export const gradientRules = {
     // A weight shared across a batch (x [..., M, K] · W [K, N]): fold the batch into one GEMM over all
     // rows instead of per-batch products summed afterwards.
     if (b.rank === 2 && as.rank > 2 && !transposeA) {
-      const rows = ops.reshape(as, [-1, as.shape[as.rank - 1]]);
-      const dRows = ops.reshape(dy, [-1, dy.shape[dy.rank - 1]]);
+      const flatRows = (t: Tensor) => ops.reshape(t, [sizeOf(t.shape.slice(0, -1)), t.shape[t.rank - 1]]);   // not -1: K may be 0
+      const rows = flatRows(as);
+      const dRows = flatRows(dy);
       const db = transposeB ? ops.matmul(dRows, rows, { transposeA: true }) : ops.matmul(rows, dRows, { transposeA: true });
-      return [sumTo(da, a.shape), db];
+      return [sumTo(da, a.shape), db, ...dBias];
     }
     const db = transposeB
       ? ops.matmul(dy, as, { transposeA: true, transposeB: transposeA })
       : ops.matmul(as, dy, { transposeA: !transposeA, transposeB: false });
-    return [sumTo(da, a.shape), sumTo(db, b.shape)];
+    return [sumTo(da, a.shape), sumTo(db, b.shape), ...dBias];
   },
 
   softmax: (dy, { saved: [y] }) => [y.mul(dy.sub(dy.mul(y).sum(-1, true)))],

@@ -28,6 +28,8 @@ export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax';
 export interface MatmulOptions {
   transposeA: boolean;
   transposeB: boolean;
+  /** [N], added to every output row (a fused bias epilogue: same result as adding afterwards) */
+  bias?: View;
 }
 
 export interface LayerNormResult {

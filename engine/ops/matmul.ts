@@ -9,11 +9,13 @@ import { reshape } from './movement.ts';
 export interface MatmulFlags {
   transposeA: boolean;
   transposeB: boolean;
+  /** [N] added to every output row, fused into the GEMM (x·Wᵀ + b in one kernel) */
+  bias: Tensor;
 }
 
 /**
- * op(a) · op(b) where op transposes the last two axes when its flag is set. Both operands need rank ≥ 2;
- * leading (batch) axes broadcast.
+ * op(a) · op(b) (+ bias) where op transposes the last two axes when its flag is set. Both operands need
+ * rank ≥ 2; leading (batch) axes broadcast.
  */
 export function matmul(a: Tensor, b: Tensor, flags: Partial<MatmulFlags> = {}): Tensor {
   const transposeA = flags.transposeA ?? false;
@@ -24,11 +26,13 @@ export function matmul(a: Tensor, b: Tensor, flags: Partial<MatmulFlags> = {}): 
   if (k !== k2) {
     throw new ShapeError(`matmul inner dimensions differ: ${formatShape(a.shape)}${transposeA ? 'ᵀ' : ''} · ${formatShape(b.shape)}${transposeB ? 'ᵀ' : ''} (${k} vs ${k2})`);
   }
+  const bias = flags.bias;
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== n)) throw new ShapeError(`matmul bias of shape ${formatShape(bias.shape)} for ${n} output columns: it must be [${n}]`);
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const aView = broadcastView(a, [...batch, ...a.shape.slice(-2)]);
   const bView = broadcastView(b, [...batch, ...b.shape.slice(-2)]);
-  const out = Tensor.fromBuffer(a.backend, a.backend.matmul(aView, bView, { transposeA, transposeB }), [...batch, m, n]);
-  return record(out, 'matmul', [a, b], [a, b], { transposeA, transposeB });
+  const out = Tensor.fromBuffer(a.backend, a.backend.matmul(aView, bView, { transposeA, transposeB, bias: bias?.view() }), [...batch, m, n]);
+  return record(out, 'matmul', bias ? [a, b, bias] : [a, b], [a, b], { transposeA, transposeB });
 }
 
 /**

@@ -21,9 +21,9 @@ export class Linear extends Module {
   get weight(): Tensor { return this.p('weight'); }
   get bias(): Tensor { return this.p('bias'); }
 
-  /** x [..., in] → [..., out] = x·Wᵀ + b (no transposed copy of W). */
+  /** x [..., in] → [..., out] = x·Wᵀ + b in one GEMM (no transposed copy of W, bias in the epilogue). */
   forward(x: Tensor): Tensor {
-    return x.matmul(this.weight, { transposeB: true }).add(this.bias);
+    return x.matmul(this.weight, { transposeB: true, bias: this.bias });
   }
 }
 
@@ -132,6 +132,6 @@ export class PatchEmbed extends Module {
     const patches = images.reshape([batch, channels, height / p, p, width / p, p])
       .permute([0, 2, 4, 1, 3, 5])
       .reshape([batch, (height / p) * (width / p), channels * p * p]);
-    return patches.matmul(this.weight.reshape([this.dim, channels * p * p]), { transposeB: true }).add(this.bias);
+    return patches.matmul(this.weight.reshape([this.dim, channels * p * p]), { transposeB: true, bias: this.bias });
   }
 }

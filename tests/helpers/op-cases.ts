@@ -139,6 +139,14 @@ export const opCases: OpCase[] = [
     }]),
   },
   {
+    name: 'matmul with a fused bias (x·Wᵀ + b, any batch and transposes)',
+    checks: matmulProblem.chain(([p, va, vb]) => fc.tuple(fc.constant([p, va, vb] as const), values([p.n]))).map(([[p, va, vb], vbias]) => [{
+      shapes: [p.sa, p.sb, [p.n]], values: [va, vb, vbias],
+      engine: (a: E.Tensor, b: E.Tensor, bias: E.Tensor) => a.matmul(b, { transposeA: p.ta, transposeB: p.tb, bias }),
+      reference: (a: R.Ref, b: R.Ref, bias: R.Ref) => R.zip([R.matmul(a, b, p.ta, p.tb), bias], (x, y) => x + y),
+    }]),
+  },
+  {
     name: 'modeProduct along every mode',
     checks: shape(1, 4).chain((s) => fc.tuple(fc.constant(s), fc.nat({ max: s.length - 1 }), fc.integer({ min: 1, max: 4 })))
       .chain(([s, n, j]) => fc.tuple(fc.constant({ s, n, j }), values(s), values([j, s[n]])))

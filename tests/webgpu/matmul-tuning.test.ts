@@ -44,14 +44,14 @@ gpuTest('every candidate configuration, with vector or scalar reads, gives bit-i
     const b = rt.upload(random(batches * p.K * p.N, 2));
     const c = rt.allocate(batches * p.M * p.N * 4);
     const read = async () => new Float32Array(await rt.read(c, 0, batches * p.M * p.N * 4));
-    dispatch(rt, p, a, b, c, chooseMatmul(p, rt.dawn.adapter.isSoftware));
+    dispatch(rt, p, a, b, c, undefined, chooseMatmul(p, rt.dawn.adapter.isSoftware));
     const reference = await read();
     const candidates = candidateConfigs(p, rt.dawn.adapter.isSoftware);
     assert.ok(candidates.length >= 5, `${candidates.length} candidates`);
     for (const config of candidates) {
       for (const reads of ['vector', 'scalar']) {
         process.env.MANGO_MATMUL_VECTOR = reads === 'scalar' ? '0' : '1';
-        dispatch(rt, p, a, b, c, config);
+        dispatch(rt, p, a, b, c, undefined, config);
         const out = await read();
         const differing = out.findIndex((v, i) => !Object.is(v, reference[i]));
         assert.is(differing, -1, `${cacheKey(config, vectorAccess(config, p))} (${reads} reads) on ${p.M}×${p.N}×${p.K}: element ${differing} differs`);

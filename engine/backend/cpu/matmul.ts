@@ -1,12 +1,13 @@
 /**
  * Batched matmul on the CPU: each batch's operands are packed row-major ([M,K] and [K,N], transposes
- * resolved while packing), then an i-k-j loop accumulates each output row in float64.
+ * resolved while packing), then an i-k-j loop accumulates each output row in float64; a bias is added to
+ * the rounded float32 result, exactly as a separate add would.
  */
 import type { MatmulOptions, View } from '../backend.ts';
 import { sizeOf } from '../../shape.ts';
-import { offsetsOf } from './strided.ts';
+import { gatherView, offsetsOf } from './strided.ts';
 
-export function matmul(a: View, b: View, { transposeA, transposeB }: MatmulOptions): Float32Array {
+export function matmul(a: View, b: View, { transposeA, transposeB, bias }: MatmulOptions): Float32Array {
   const rank = a.shape.length;
   const batchShape = a.shape.slice(0, rank - 2);
   const batches = sizeOf(batchShape);
@@ -23,6 +24,7 @@ export function matmul(a: View, b: View, { transposeA, transposeB }: MatmulOptio
   const packedA = new Float32Array(M * K);
   const packedB = new Float32Array(K * N);
   const accumulator = new Float64Array(N);
+  const biasRow = bias ? gatherView(bias) : undefined;
   for (let batch = 0; batch < batches; batch++) {
     const aBase = aBatchOffsets[batch];
     const bBase = bBatchOffsets[batch];
@@ -37,6 +39,7 @@ export function matmul(a: View, b: View, { transposeA, transposeB }: MatmulOptio
         for (let j = 0; j < N; j++) accumulator[j] += aik * packedB[row + j];
       }
       for (let j = 0; j < N; j++) out[outBase + i * N + j] = accumulator[j];
+      if (biasRow) for (let j = 0; j < N; j++) out[outBase + i * N + j] += biasRow[j];
     }
   }
   return out;

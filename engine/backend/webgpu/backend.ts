@@ -83,7 +83,7 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  matmul(a: View, b: View, { transposeA, transposeB }: MatmulOptions): GpuBuffer {
+  matmul(a: View, b: View, { transposeA, transposeB, bias }: MatmulOptions): GpuBuffer {
     const r = a.shape.length;
     let [M, K] = transposeA ? [a.shape[r - 1], a.shape[r - 2]] : [a.shape[r - 2], a.shape[r - 1]];
     const N = transposeB ? b.shape[r - 2] : b.shape[r - 1];
@@ -93,7 +93,8 @@ export class WebGpuBackend implements Backend {
     const batches = sizeOf(batch.shape);
     const out = this.allocate(batches * M * N);
     if (K === 0) {
-      dispatchFill(this.runtime, out.buffer, batches * M * N, 0);
+      if (bias) this.copyInto({ ...bias, shape: [batches * M, N], strides: [0, bias.strides[0]] }, out.buffer, [N, 1], 0);
+      else dispatchFill(this.runtime, out.buffer, batches * M * N, 0);
       return out;
     }
     // x·W with W shared across the batch and x's batch rows stacked: one GEMM with M·batch rows.
@@ -101,10 +102,12 @@ export class WebGpuBackend implements Backend {
       M *= batch.shape[0];
       batch = { shape: [], strides: [[], []] };
     }
-    matmul.dispatch(this.runtime, {
+    const problem = {
       M, N, K, batchShape: batch.shape, aBatchStrides: batch.strides[0], bBatchStrides: batch.strides[1],
       aOffset: a.offset, aRow, aCol, bOffset: b.offset, bRow, bCol,
-    }, gpu(a), gpu(b), out.buffer);
+    };
+    if (bias) this.withContiguousAll([bias], ([biasBuffer]) => matmul.dispatch(this.runtime, problem, gpu(a), gpu(b), out.buffer, biasBuffer));
+    else matmul.dispatch(this.runtime, problem, gpu(a), gpu(b), out.buffer);
     return out;
   }
 

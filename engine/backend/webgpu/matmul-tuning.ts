@@ -85,12 +85,12 @@ export class MatmulTuning {
         const flops = 2 * batches * problem.M * problem.N * problem.K;
         const reps = Math.max(1, Math.min(50, Math.round(2e7 / flops)));
         const time = async (config: MatmulConfig) => {
-          dispatch(runtime, problem, a, b, c, config);   // compiles the pipeline, warms caches
+          dispatch(runtime, problem, a, b, c, undefined, config);   // compiles the pipeline, warms caches
           await runtime.sync();
           let best = Infinity;
           for (let round = 0; round < 2; round++) {
             const t0 = performance.now();
-            for (let r = 0; r < reps; r++) dispatch(runtime, problem, a, b, c, config);
+            for (let r = 0; r < reps; r++) dispatch(runtime, problem, a, b, c, undefined, config);
             await runtime.sync();
             best = Math.min(best, performance.now() - t0);
           }
