@@ -9,9 +9,10 @@ const layout = new UniformLayout('Params', [
   ['biasCorrection1', 'f32'], ['biasCorrection2', 'f32'],
 ]);
 
+/** `scaled`: the gradient is multiplied by scale[0] (a device-side clipping factor) first. */
 export const adamwKernel = {
-  cacheKey: () => 'adamw',
-  wgsl: () => `
+  cacheKey: (scaled: boolean) => `adamw${scaled ? ':scaled' : ''}`,
+  wgsl: (scaled: boolean) => `
 ${layout.wgsl()}
 @group(0) @binding(0) var<storage, read> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
@@ -20,10 +21,11 @@ ${layout.wgsl()}
 @group(0) @binding(4) var<storage, read_write> paramOut: array<f32>;
 @group(0) @binding(5) var<storage, read_write> mOut: array<f32>;
 @group(0) @binding(6) var<storage, read_write> vOut: array<f32>;
-@group(0) @binding(7) var<uniform> p: Params;
+${scaled ? '@group(0) @binding(7) var<storage, read> scale: array<f32>;' : ''}
+@group(0) @binding(${scaled ? 8 : 7}) var<uniform> p: Params;
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
-  ${forEachElement('p.n', `let g = grad[i];
+  ${forEachElement('p.n', `let g = grad[i]${scaled ? ' * scale[0]' : ''};
     let m = p.beta1 * mIn[i] + (1.0 - p.beta1) * g;
     let v = p.beta2 * vIn[i] + (1.0 - p.beta2) * g * g;
     mOut[i] = m;
@@ -32,8 +34,9 @@ ${layout.wgsl()}
 }`,
 };
 
-/** buffers: param, grad, m, v (inputs), then paramOut, mOut, vOut. */
+/** buffers: param, grad, m, v (inputs), then paramOut, mOut, vOut, then the gradient scale if any. */
 export function dispatch(runtime: GpuRuntime, buffers: readonly GPUBuffer[], n: number, hyper: AdamWHyper): void {
   if (n === 0) return;
-  runtime.dispatch({ key: adamwKernel.cacheKey(), wgsl: adamwKernel.wgsl }, buffers, linearGrid(n), layout.pack({ n, ...hyper }));
+  const scaled = buffers.length === 8;
+  runtime.dispatch({ key: adamwKernel.cacheKey(scaled), wgsl: () => adamwKernel.wgsl(scaled) }, buffers, linearGrid(n), layout.pack({ n, ...hyper }));
 }

@@ -13,8 +13,11 @@ import { UniformLayout } from './uniforms.ts';
 
 export type ReduceVariant = 'thread' | 'workgroup';
 
+/** The backend's reductions plus Σx² (squared norms for gradient clipping). */
+export type KernelReduceOp = ReduceOp | 'sumSquares';
+
 export interface ReduceConfig {
-  op: ReduceOp;
+  op: KernelReduceOp;
   variant: ReduceVariant;
   /** Second pass of a split reduction: input holds partial values, `positions` their argmax indices. */
   finishing: boolean;
@@ -28,7 +31,7 @@ const workgroupSize = 64;
 
 const layout = new UniformLayout('Params', [
   ['outputs', 'u32'], ['run', 'u32'], ['keptRank', 'u32'], ['runRank', 'u32'], ['offset', 'u32'],
-  ['parts', 'u32'], ['partLength', 'u32'], ['partialStride', 'u32'],
+  ['parts', 'u32'], ['partLength', 'u32'], ['partialStride', 'u32'], ['outOffset', 'u32'],
   ['keptShape', 'u32x', maxRank], ['keptStrides', 'u32x', maxRank], ['runShape', 'u32x', maxRank], ['runStrides', 'u32x', maxRank],
 ]);
 
@@ -38,9 +41,9 @@ export function cacheKey(c: ReduceConfig): string {
 }
 
 /** identity, combine(acc, v) for the value; argmax also tracks the winning position. */
-function combiner(op: ReduceOp): { init: string; better: string } {
+function combiner(op: KernelReduceOp): { init: string; better: string } {
   switch (op) {
-    case 'sum': return { init: '0.0', better: '' };
+    case 'sum': case 'sumSquares': return { init: '0.0', better: '' };
     case 'max': case 'argmax': return { init: '-3.4028234663852886e38', better: 'v > best' };
     case 'min': return { init: '3.4028234663852886e38', better: 'v < best' };
   }
@@ -48,10 +51,10 @@ function combiner(op: ReduceOp): { init: string; better: string } {
 
 export function wgsl(c: ReduceConfig): string {
   const { init, better } = combiner(c.op);
-  const isSum = c.op === 'sum';
-  // Accumulate one element `v` at position `pos` into (best, at, nan).
+  const isSum = c.op === 'sum' || c.op === 'sumSquares';
+  // Accumulate one element `v` at position `pos` into (best, at, nan); partials are already squared.
   const step = isSum
-    ? 'best += v;'
+    ? (c.op === 'sumSquares' && !c.finishing ? 'best += v * v;' : 'best += v;')
     : `if (isNan(v)) { if (!nan) { nan = true; at = pos; } } else if (!nan && (${better} || (v == best && pos < at))) { best = v; at = pos; }`;
   const read = c.finishing
     ? 'let v = x[out * p.partialStride + r]; let pos = u32(positions[out * p.partialStride + r]);'
@@ -74,7 +77,7 @@ ${stridedOffsetFn('runAt', 'p.runShape', 'p.runStrides', 'p.runRank', '0u')}`;
   const range = `let out = slot % p.outputs; let part = slot / p.outputs;
   let first = part * p.partLength; let last = min(p.run, first + p.partLength);
   let keptBase = ${c.finishing ? '0u' : 'keptAt(out)'};`;
-  const write = `y[out * p.parts + part] = ${result}; ypos[out * p.parts + part] = f32(at);`;
+  const write = `y[p.outOffset + out * p.parts + part] = ${result}; ypos[out * p.parts + part] = f32(at);`;
   if (c.variant === 'thread' && !c.finishing) {
     const walk = stridedWalk(c.runRank ?? 1, 'p.runShape', [{ name: 'o', strides: 'p.runStrides', base: 'keptBase' }]);
     return `${head}
@@ -146,8 +149,8 @@ export interface ReduceShape {
   offset: number;
 }
 
-/** Records the reduction of `x` (a strided view described by `shape`) into `y`, one value per output. */
-export function dispatch(runtime: GpuRuntime, op: ReduceOp, x: GPUBuffer, shape: ReduceShape, y: GPUBuffer): void {
+/** Records the reduction of `x` (a strided view described by `shape`) into `y` from element `outOffset` on. */
+export function dispatch(runtime: GpuRuntime, op: KernelReduceOp, x: GPUBuffer, shape: ReduceShape, y: GPUBuffer, outOffset = 0): void {
   const outputs = shape.keptShape.reduce((a, b) => a * b, 1);
   const run = shape.runShape.reduce((a, b) => a * b, 1);
   if (outputs === 0) return;
@@ -170,11 +173,11 @@ export function dispatch(runtime: GpuRuntime, op: ReduceOp, x: GPUBuffer, shape:
     const partialPositions = runtime.allocate(outputs * parts * 4);
     const first: ReduceConfig = { op, variant, finishing: false, partial: true, runRank: shape.runShape.length };
     runtime.dispatch({ key: cacheKey(first), wgsl: () => wgsl(first) }, [x, partials, partialPositions], groupsFor(outputs * parts, variant),
-      layout.pack({ ...common, parts, partLength, partialStride: 0 }));
+      layout.pack({ ...common, parts, partLength, partialStride: 0, outOffset: 0 }));
     const second: ReduceConfig = { op, variant, finishing: true };
     const positions = positionsScratch();
     runtime.dispatch({ key: cacheKey(second), wgsl: () => wgsl(second) }, [partials, y, positions, partialPositions], groupsFor(outputs, variant),
-      layout.pack({ ...common, run: parts, parts: 1, partLength: parts, partialStride: parts, offset: 0 }));
+      layout.pack({ ...common, run: parts, parts: 1, partLength: parts, partialStride: parts, offset: 0, outOffset }));
     runtime.release(partials);
     runtime.release(partialPositions);
     runtime.release(positions);
@@ -183,6 +186,6 @@ export function dispatch(runtime: GpuRuntime, op: ReduceOp, x: GPUBuffer, shape:
   const config: ReduceConfig = { op, variant, finishing: false, runRank: shape.runShape.length };
   const positions = positionsScratch();
   runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [x, y, positions], groupsFor(outputs, variant),
-    layout.pack({ ...common, parts: 1, partLength: run, partialStride: 0 }));
+    layout.pack({ ...common, parts: 1, partLength: run, partialStride: 0, outOffset }));
   runtime.release(positions);
 }

@@ -127,8 +127,13 @@ export interface Backend {
   prefersFusedAttention?(keys: number): boolean;
   /** Gradients of attention; dq/dk/dv contiguous in q/k/v's shapes. */
   attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads;
-  /** One AdamW step (decoupled weight decay, PyTorch's order) for contiguous equal-size buffers. */
-  adamw(param: View, grad: View, m: View, v: View, hyper: AdamWHyper): AdamWResult;
+  /**
+   * One AdamW step (decoupled weight decay, PyTorch's order) for equal-size buffers; the gradient is first
+   * multiplied by `gradScale` (one value, e.g. a clipping factor still on the device) when given.
+   */
+  adamw(param: View, grad: View, m: View, v: View, hyper: AdamWHyper, gradScale?: View): AdamWResult;
+  /** Σx² of each view, as one buffer of `xs.length` values (a global gradient norm without a dispatch per op). */
+  squaredNorms(xs: readonly View[]): BufferHandle;
   /** index_select along `axis` with integer-valued indices (1-D). */
   gather(x: View, axis: number, indices: View): BufferHandle;
   /** Zeros of `shape` with `source` rows added at `indices` along `axis` (gather's adjoint). */

@@ -13,7 +13,8 @@ export function decays(name: string, t: Tensor): boolean {
 
 export interface Optimizer {
   readonly kind: string;
-  step(lr: number): void;
+  /** Updates every parameter with a gradient; `gradScale` (one value on the device) scales the gradients first. */
+  step(lr: number, gradScale?: Tensor): void;
   zeroGrad(): void;
   /** State tensors by name (for checkpoints) plus the step count. */
   state(): Promise<{ step: number; tensors: Map<string, HostTensor> }>;
@@ -30,7 +31,7 @@ abstract class BaseOptimizer implements Optimizer {
     for (const [name, p] of params) for (const slot of slotNames) this.slots.set(`${slot}.${name}`, E.zeros(p.shape, p.backend).keep());
   }
 
-  abstract step(lr: number): void;
+  abstract step(lr: number, gradScale?: Tensor): void;
 
   zeroGrad(): void {
     for (const [, p] of this.params) {
@@ -72,7 +73,7 @@ export class AdamW extends BaseOptimizer {
     super(params, ['m', 'v']);
   }
 
-  step(lr: number): void {
+  step(lr: number, gradScale?: Tensor): void {
     this.stepCount++;
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.05 } = this.options;
     for (const [name, p] of this.params) {
@@ -80,7 +81,7 @@ export class AdamW extends BaseOptimizer {
       E.adamwStep(p, p.grad, this.slots.get(`m.${name}`)!, this.slots.get(`v.${name}`)!, {
         lr, beta1, beta2, eps, weightDecay: decays(name, p) ? weightDecay : 0,
         biasCorrection1: 1 - beta1 ** this.stepCount, biasCorrection2: 1 - beta2 ** this.stepCount,
-      });
+      }, gradScale);
     }
   }
 }
@@ -92,7 +93,7 @@ export class SGD extends BaseOptimizer {
   }
 
   /** PyTorch's SGD: g ← g + wd·p; buf ← μ·buf + g; p ← p − lr·buf. */
-  step(lr: number): void {
+  step(lr: number, gradScale?: Tensor): void {
     this.stepCount++;
     const { momentum = 0.9, weightDecay = 0 } = this.options;
     E.noGrad(() => {
@@ -100,7 +101,8 @@ export class SGD extends BaseOptimizer {
         if (!p.grad) continue;
         const buffer = this.slots.get(`momentum.${name}`)!;
         E.tidy(() => {
-          const g = decays(name, p) && weightDecay ? p.grad!.add(p.mul(weightDecay)) : p.grad!;
+          const scaled = gradScale ? p.grad!.mul(gradScale) : p.grad!;
+          const g = decays(name, p) && weightDecay ? scaled.add(p.mul(weightDecay)) : scaled;
           buffer.assign((this.stepCount === 1 ? g.clone() : buffer.mul(momentum).add(g)).keep());
           p.assign(p.sub(buffer.mul(lr)).keep());
         });
@@ -110,22 +112,30 @@ export class SGD extends BaseOptimizer {
 }
 
 /**
- * Scales all gradients so their global L2 norm is at most `maxNorm`, on the device (no readback).
- * Returns the norm before clipping as a tensor the caller may read later.
+ * The factor min(1, maxNorm / ‖g‖) that brings the global L2 norm of all gradients to at most `maxNorm`,
+ * and that norm, both on the device (no readback). Pass `scale` to `Optimizer.step`, which applies it
+ * inside its update instead of rewriting every gradient.
+ */
+export function gradNormScale(params: readonly Tensor[], maxNorm: number): { norm: Tensor; scale: Tensor } {
+  return E.noGrad(() => {
+    const grads = params.flatMap((p) => (p.grad ? [p.grad] : []));
+    const norm = grads.length ? E.tidy(() => E.squaredNorms(grads).sum().sqrt()) : E.zeros([], params[0]?.backend);
+    const scale = E.tidy(() => E.minimum(E.reciprocal(norm.add(1e-6)).mul(maxNorm), 1));
+    return { norm, scale };
+  });
+}
+
+/**
+ * Scales all gradients in place so their global L2 norm is at most `maxNorm` (for code that reads the
+ * gradients afterwards; optimizers take `gradNormScale`'s factor directly). Returns the norm before clipping.
  */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): Tensor {
-  return E.noGrad(() => {
-    const withGrad = params.filter((p) => p.grad);
-    const norm = E.tidy(() => {
-      const squares = withGrad.map((p) => p.grad!.square().sum());
-      return squares.reduce((a, b) => a.add(b)).sqrt();
-    });
-    E.tidy(() => {
-      const scale = E.minimum(E.reciprocal(norm.add(1e-6)).mul(maxNorm), 1);
-      for (const p of withGrad) p.grad!.assign(p.grad!.mul(scale).keep());
-    });
-    return norm;
-  });
+  const { norm, scale } = gradNormScale(params, maxNorm);
+  E.noGrad(() => E.tidy(() => {
+    for (const p of params) if (p.grad) p.grad.assign(p.grad.mul(scale).keep());
+  }));
+  scale.dispose();
+  return norm;
 }
 
 /** Linear warmup to `base`, then cosine decay to `min` at `total` steps. */

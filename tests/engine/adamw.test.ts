@@ -1,4 +1,7 @@
-/** The fused AdamW step against hand-computed values (PyTorch's AdamW order), on CPU and WebGPU. */
+/**
+ * The fused AdamW step against hand-computed values (PyTorch's AdamW order), with and without a device-side
+ * gradient scale, and the squared norms used for clipping; on CPU and WebGPU.
+ */
 import { test } from 'uvu';
 import * as E from '../../engine/index.ts';
 import { close } from '../helpers/check-op.ts';
@@ -7,9 +10,9 @@ import { poisonedGpuBackend } from '../helpers/gpu.ts';
 const hyper = (t: number) => ({ lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, biasCorrection1: 1 - 0.9 ** t, biasCorrection2: 1 - 0.999 ** t });
 
 /** Two steps by hand in float64. */
-function expected() {
+function expected(gradScale = 1) {
   let p = [1, -2, 0.5], m = [0, 0, 0], v = [0, 0, 0];
-  const grads = [[0.5, -1, 0], [0.25, 2, -3]];
+  const grads = [[0.5, -1, 0], [0.25, 2, -3]].map((g) => g.map((x) => x * gradScale));
   grads.forEach((g, s) => {
     const h = hyper(s + 1);
     m = m.map((mi, i) => 0.9 * mi + 0.1 * g[i]);
@@ -34,6 +37,30 @@ for (const backend of [E.cpuBackend(), gpu]) {
     close(await param.data(), want.p, 1e-6, 'param');
     close(await m.data(), want.m, 1e-6, 'm');
     close(await v.data(), want.v, 1e-6, 'v');
+  });
+
+  (backend ? test : test.skip)(`adamwStep scales the gradient by a device-side factor first on ${backend?.name ?? 'webgpu'}`, async () => {
+    const param = E.tensor([1, -2, 0.5], [3], backend!).keep();
+    const m = E.zeros([3], backend!).keep(), v = E.zeros([3], backend!).keep();
+    const scale = E.tensor([0.3], [1], backend!).keep();
+    for (const [s, g] of [[0.5, -1, 0], [0.25, 2, -3]].entries()) {
+      const grad = E.tensor(g, [3], backend!);
+      E.adamwStep(param, grad, m, v, hyper(s + 1), scale);
+      grad.dispose();
+    }
+    const want = expected(0.3);
+    close(await param.data(), want.p, 1e-6, 'param');
+    close(await m.data(), want.m, 1e-6, 'm');
+    close(await v.data(), want.v, 1e-6, 'v');
+  });
+
+  (backend ? test : test.skip)(`squaredNorms: one Σx² per tensor, strided views and long (split) runs on ${backend?.name ?? 'webgpu'}`, async () => {
+    const r = new E.Random(3);
+    const values = [5, 20000, 64 * 33, 1].map((n) => Float32Array.from({ length: n }, () => r.normal()));
+    const tensors = [E.fromArray(values[0], [5], backend!), E.fromArray(values[1], [20000], backend!),
+      E.fromArray(values[2], [64, 33], backend!).transpose(0, 1), E.fromArray(values[3], [], backend!)];
+    const norms = E.squaredNorms(tensors);
+    close(await norms.data(), values.map((v) => v.reduce((s, x) => s + x * x, 0)), 2e-5, 'Σx²');
   });
 }
 

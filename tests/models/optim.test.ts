@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.ts';
-import { AdamW, clipGradNorm, cosineWithWarmup, decays, SGD } from '../../models/optim/optimizer.ts';
+import { AdamW, clipGradNorm, cosineWithWarmup, decays, gradNormScale, SGD } from '../../models/optim/optimizer.ts';
 import { close } from '../helpers/check-op.ts';
 
 test('SGD with momentum and weight decay: two steps by hand (PyTorch semantics)', async () => {
@@ -43,6 +43,26 @@ test('clipGradNorm scales to the max norm on the device and reports the norm', a
   close(await b.grad.data(), [0, 0.8], 1e-5, 'b');
   clipGradNorm([a, b], 10);
   close(await b.grad.data(), [0, 0.8], 1e-5, 'unchanged below the limit');
+});
+
+test('gradNormScale leaves gradients alone; AdamW and SGD stepped with its factor match clipping the gradients first', async () => {
+  for (const make of [(ps: [string, E.Tensor][]) => new AdamW(ps), (ps: [string, E.Tensor][]) => new SGD(ps, { momentum: 0.9, weightDecay: 0.1 })]) {
+    const build = () => {
+      const a = E.tensor([[1, 2], [3, 4]]).keep().requireGrad(), b = E.tensor([0.5, -1]).keep().requireGrad();
+      a.grad = E.tensor([[3, 0], [0, 4]]).keep();
+      b.grad = E.tensor([12, 0]).keep();
+      return [a, b];
+    };
+    const [a1, b1] = build(), [a2, b2] = build();
+    const { norm, scale } = gradNormScale([a1, b1], 2);
+    assert.ok(Math.abs(await norm.item() - 13) < 1e-5, 'norm of (3, 4, 12)');
+    close(await a1.grad!.data(), [3, 0, 0, 4], 0, 'gradient untouched');
+    make([['fc.weight', a1], ['fc.bias', b1]]).step(0.1, scale);
+    clipGradNorm([a2, b2], 2).dispose();
+    make([['fc.weight', a2], ['fc.bias', b2]]).step(0.1);
+    close(await a1.data(), await a2.data(), 1e-6, 'weight');
+    close(await b1.data(), await b2.data(), 1e-6, 'bias');
+  }
 });
 
 test('cosine schedule with linear warmup', () => {

@@ -2,8 +2,10 @@
 import type { AdamWHyper, AdamWResult, View } from '../backend.ts';
 import { gatherView } from './strided.ts';
 
-export function adamw(paramView: View, gradView: View, mView: View, vView: View, h: AdamWHyper): AdamWResult {
-  const [p0, g, m0, v0] = [paramView, gradView, mView, vView].map(gatherView);
+export function adamw(paramView: View, gradView: View, mView: View, vView: View, h: AdamWHyper, gradScale?: View): AdamWResult {
+  const [p0, rawGrad, m0, v0] = [paramView, gradView, mView, vView].map(gatherView);
+  const scale = gradScale ? gatherView(gradScale)[0] : 1;
+  const g = gradScale ? rawGrad.map((x) => x * scale) : rawGrad;
   const param = new Float32Array(p0.length);
   const m = new Float32Array(p0.length);
   const v = new Float32Array(p0.length);

@@ -2,6 +2,7 @@
 import type { Backend, MatmulOptions, View } from '../backend.ts';
 import { sizeOf } from '../../shape.ts';
 import { adamw } from './adamw.ts';
+import { squaredNorms } from './norms.ts';
 import { attention, attentionBackward } from './attention.ts';
 import { binary, unary, where } from './elementwise.ts';
 import { matmul } from './matmul.ts';
@@ -28,6 +29,7 @@ export class CpuBackend implements Backend {
   layerNormBackward = layerNormBackward;
   crossEntropy = crossEntropy;
   adamw = adamw;
+  squaredNorms = squaredNorms;
   attention = attention;
   attentionBackward = attentionBackward;
   gather = gather;

@@ -244,12 +244,23 @@ export class WebGpuBackend implements Backend {
     return { dq, dk, dv };
   }
 
-  adamw(param: View, grad: View, m: View, v: View, hyper: AdamWHyper): AdamWResult {
+  adamw(param: View, grad: View, m: View, v: View, hyper: AdamWHyper, gradScale?: View): AdamWResult {
     const n = sizeOf(param.shape);
     const [paramOut, mOut, vOut] = [this.allocate(n), this.allocate(n), this.allocate(n)];
-    this.withContiguousAll([param, grad, m, v], (inputs) =>
-      adamw.dispatch(this.runtime, [...inputs, paramOut.buffer, mOut.buffer, vOut.buffer], n, hyper));
+    this.withContiguousAll([param, grad, m, v, ...(gradScale ? [gradScale] : [])], ([p, g, m0, v0, scale]) =>
+      adamw.dispatch(this.runtime, [p, g, m0, v0, paramOut.buffer, mOut.buffer, vOut.buffer, ...(scale ? [scale] : [])], n, hyper));
     return { param: paramOut, m: mOut, v: vOut };
+  }
+
+  squaredNorms(xs: readonly View[]): GpuBuffer {
+    const out = this.allocate(xs.length);
+    xs.forEach((x, i) => {
+      const all = coalesce(x.shape, [x.strides]);
+      reduce.dispatch(this.runtime, 'sumSquares', gpu(x), {
+        keptShape: [], keptStrides: [], runShape: all.shape, runStrides: all.strides[0], offset: x.offset,
+      }, out.buffer, i);
+    });
+    return out;
   }
 
   private aroundAxis(shape: Shape, axis: number) {
