@@ -3,8 +3,10 @@
  * max and denominator) and the weighted sum of values in registers, K and V read straight from memory
  * (no workgroup memory, no barriers). Backward in two kernels: per query (dQ and Dᵢ = dOᵢ·Oᵢ) and per
  * key (dK, dV), both recomputing probabilities from the saved log-sum-exp.
- * q, k, v are [batch, tokens, headDim] views whose batch axis is up to two strided axes (e.g. [B, H]
- * straight out of a fused qkv projection) and whose head axis is contiguous.
+ * q, k, v, the output and its gradient are [batch, tokens, headDim] operands whose batch axis is up to
+ * two strided axes (e.g. [B, H] straight out of a fused qkv projection, or an output written with heads
+ * interleaved as [B, T, H, d]) and whose head axis is contiguous. In `packed` mode the backward kernels
+ * write dq, dk, dv at q's, k's and v's own positions in one buffer (the gradient of a fused projection).
  */
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
 import { flatWorkgroupIndex, gridFor, linearBuiltins } from './common.ts';
@@ -21,11 +23,12 @@ export interface AttentionOperand {
   tokenStride: number;
 }
 
+type OperandName = 'q' | 'k' | 'v' | 'o' | 'g';
+const operandNames: OperandName[] = ['q', 'k', 'v', 'o', 'g'];
+
 const layout = new UniformLayout('Params', [
   ['batches', 'u32'], ['batch1', 'u32'], ['queries', 'u32'], ['keys', 'u32'], ['scale', 'f32'],
-  ['qOffset', 'u32'], ['qb0', 'u32'], ['qb1', 'u32'], ['qt', 'u32'],
-  ['kOffset', 'u32'], ['kb0', 'u32'], ['kb1', 'u32'], ['kt', 'u32'],
-  ['vOffset', 'u32'], ['vb0', 'u32'], ['vb1', 'u32'], ['vt', 'u32'],
+  ...operandNames.flatMap((n) => [[`${n}Offset`, 'u32'], [`${n}b0`, 'u32'], [`${n}b1`, 'u32'], [`${n}t`, 'u32']] as const),
 ]);
 
 export type AttentionKernel = 'forward' | 'backwardQuery' | 'backwardKey';
@@ -34,11 +37,12 @@ export type AttentionKernel = 'forward' | 'backwardQuery' | 'backwardKey';
  * Storage is read `width` floats at a time (4: vec4f, when the head dim, offsets and strides allow);
  * on CPU adapters that cut the forward kernel's time 2.3× (bench/NOTES.md).
  */
-export function wgsl(kernel: AttentionKernel, headDim: number, width: 1 | 4 = 1): string {
+export function wgsl(kernel: AttentionKernel, headDim: number, width: 1 | 4 = 1, packed = false): string {
   const D = headDim / width;
   const V = width === 4 ? 'vec4f' : 'f32';
   const total = (x: string) => (width === 4 ? `dot(${x}, vec4f(1.0))` : x);
-  const rowBase = (name: 'q' | 'k' | 'v', batch: string, token: string) =>
+  /** Start (in units of `width`) of row `token` of batch `batch` of an operand. */
+  const rowBase = (name: OperandName, batch: string, token: string) =>
     `(p.${name}Offset + (${batch} / p.batch1) * p.${name}b0 + (${batch} % p.batch1) * p.${name}b1 + ${token} * p.${name}t) / ${width}u`;
   const storage = (binding: number, name: string, access: 'read' | 'read_write', type = V) =>
     `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${type}>;`;
@@ -46,8 +50,6 @@ export function wgsl(kernel: AttentionKernel, headDim: number, width: 1 | 4 = 1)
   const load = (name: string, source: string, base: string, scale = '') =>
     `var ${name}: array<${V}, ${D}>;
   for (var d = 0u; d < ${D}u; d++) { ${name}[d] = ${source}[${base} + d]${scale}; }`;
-  const dotWith = (registers: string, source: string, base: string) =>
-    `var sum = ${V}(0.0); for (var d = 0u; d < ${D}u; d++) { sum += ${registers}[d] * ${source}[${base} + d]; }`;
   const main = (count: string, body: string) => `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
   let row = group * ${workgroupSize}u + lid;
@@ -69,7 +71,8 @@ ${main('p.queries', `let i = row % p.queries;
   var l = 0.0;
   for (var j = 0u; j < p.keys; j++) {
     let kRow = ${rowBase('k', 'b', 'j')};
-    ${dotWith('qs', 'k', 'kRow')}
+    var sum = ${V}(0.0);
+    for (var d = 0u; d < ${D}u; d++) { sum += qs[d] * k[kRow + d]; }
     let s = ${total('sum')};
     let mNew = max(m, s);
     let correction = exp(m - mNew);
@@ -79,7 +82,8 @@ ${main('p.queries', `let i = row % p.queries;
     for (var d = 0u; d < ${D}u; d++) { o[d] = o[d] * correction + e * v[vRow + d]; }
     m = mNew;
   }
-  for (var d = 0u; d < ${D}u; d++) { out[row * ${D}u + d] = o[d] / l; }
+  let outRow = ${rowBase('o', 'b', 'i')};
+  for (var d = 0u; d < ${D}u; d++) { out[outRow + d] = o[d] / l; }
   lse[row] = m + log(l);`)}`;
     case 'backwardQuery':
       return `${layout.wgsl()}
@@ -92,9 +96,10 @@ ${storage(7, 'delta', 'read_write', 'f32')}
 @group(0) @binding(8) var<uniform> p: Params;
 ${main('p.queries', `let i = row % p.queries;
   ${load('qs', 'q', rowBase('q', 'b', 'i'))}
-  ${load('dOutRow', 'dOut', `row * ${D}u`)}
+  ${load('dOutRow', 'dOut', rowBase('g', 'b', 'i'))}
+  let outRow = ${rowBase('o', 'b', 'i')};
   var di4 = ${V}(0.0);
-  for (var d = 0u; d < ${D}u; d++) { di4 += dOutRow[d] * out[row * ${D}u + d]; }
+  for (var d = 0u; d < ${D}u; d++) { di4 += dOutRow[d] * out[outRow + d]; }
   let di = ${total('di4')};
   let rowLse = lse[row];
   var g: array<${V}, ${D}>;
@@ -107,7 +112,8 @@ ${main('p.queries', `let i = row % p.queries;
     let ds = prob * (${total('dp4')} - di);
     for (var d = 0u; d < ${D}u; d++) { g[d] += ds * k[kRow + d]; }
   }
-  for (var d = 0u; d < ${D}u; d++) { dq[row * ${D}u + d] = g[d] * p.scale; }
+  let dqRow = ${packed ? rowBase('q', 'b', 'i') : `row * ${D}u`};
+  for (var d = 0u; d < ${D}u; d++) { dq[dqRow + d] = g[d] * p.scale; }
   delta[row] = di;`)}`;
     case 'backwardKey':
       return `${layout.wgsl()}
@@ -115,9 +121,8 @@ ${inputs}
 ${storage(3, 'dOut', 'read')}
 ${storage(4, 'delta', 'read', 'f32')}
 ${storage(5, 'lse', 'read', 'f32')}
-${storage(6, 'dk', 'read_write')}
-${storage(7, 'dv', 'read_write')}
-@group(0) @binding(8) var<uniform> p: Params;
+${packed ? storage(6, 'grads', 'read_write') : `${storage(6, 'dk', 'read_write')}\n${storage(7, 'dv', 'read_write')}`}
+@group(0) @binding(${packed ? 7 : 8}) var<uniform> p: Params;
 ${main('p.keys', `let j = row % p.keys;
   ${load('ks', 'k', rowBase('k', 'b', 'j'))}
   ${load('vs', 'v', rowBase('v', 'b', 'j'))}
@@ -125,20 +130,25 @@ ${main('p.keys', `let j = row % p.keys;
   var gv: array<${V}, ${D}>;
   for (var i = 0u; i < p.queries; i++) {
     let qRow = ${rowBase('q', 'b', 'i')};
-    let oRow = (b * p.queries + i) * ${D}u;
+    let gRow = ${rowBase('g', 'b', 'i')};
     var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
-    for (var d = 0u; d < ${D}u; d++) { s4 += q[qRow + d] * ks[d]; dp4 += dOut[oRow + d] * vs[d]; }
+    for (var d = 0u; d < ${D}u; d++) { s4 += q[qRow + d] * ks[d]; dp4 += dOut[gRow + d] * vs[d]; }
     let prob = exp(${total('s4')} * p.scale - lse[b * p.queries + i]);
     let ds = prob * (${total('dp4')} - delta[b * p.queries + i]);
     for (var d = 0u; d < ${D}u; d++) {
-      gv[d] += prob * dOut[oRow + d];
+      gv[d] += prob * dOut[gRow + d];
       gk[d] += ds * q[qRow + d];
     }
   }
+  ${packed ? `let dkRow = ${rowBase('k', 'b', 'j')};
+  let dvRow = ${rowBase('v', 'b', 'j')};
   for (var d = 0u; d < ${D}u; d++) {
+    grads[dkRow + d] = gk[d] * p.scale;
+    grads[dvRow + d] = gv[d];
+  }` : `for (var d = 0u; d < ${D}u; d++) {
     dk[row * ${D}u + d] = gk[d] * p.scale;
     dv[row * ${D}u + d] = gv[d];
-  }`)}`;
+  }`}`)}`;
   }
 }
 
@@ -152,19 +162,34 @@ export interface AttentionShape {
   scale: number;
 }
 
-export function dispatch(runtime: GpuRuntime, kernel: AttentionKernel, shape: AttentionShape,
-  operands: readonly [AttentionOperand, AttentionOperand, AttentionOperand], extra: readonly GPUBuffer[]): void {
+/** The operands a kernel reads: q, k, v, the output (written by `forward`) and, backward, its gradient. */
+export interface AttentionOperands {
+  q: AttentionOperand;
+  k: AttentionOperand;
+  v: AttentionOperand;
+  out: AttentionOperand;
+  dOut?: AttentionOperand;
+}
+
+/**
+ * Records one kernel. Bindings after q, k, v: forward — out, lse; backwardQuery — dOut, out, lse, dq,
+ * delta; backwardKey — dOut, delta, lse, then dk, dv (or, packed, the one gradient buffer).
+ */
+export function dispatch(runtime: GpuRuntime, kernel: AttentionKernel, shape: AttentionShape, operands: AttentionOperands,
+  extra: readonly GPUBuffer[], packed = false): void {
   const rows = shape.batches * (kernel === 'backwardKey' ? shape.keys : shape.queries);
   if (rows === 0) return;
-  const [q, k, v] = operands;
+  const byName: Record<OperandName, AttentionOperand> = { q: operands.q, k: operands.k, v: operands.v, o: operands.out, g: operands.dOut ?? operands.out };
   const uniforms = layout.pack({
     batches: shape.batches, batch1: shape.batch1, queries: shape.queries, keys: shape.keys, scale: shape.scale,
-    qOffset: q.offset, qb0: q.batchStride0, qb1: q.batchStride1, qt: q.tokenStride,
-    kOffset: k.offset, kb0: k.batchStride0, kb1: k.batchStride1, kt: k.tokenStride,
-    vOffset: v.offset, vb0: v.batchStride0, vb1: v.batchStride1, vt: v.tokenStride,
+    ...Object.fromEntries(operandNames.flatMap((n) => {
+      const o = byName[n];
+      return [[`${n}Offset`, o.offset], [`${n}b0`, o.batchStride0], [`${n}b1`, o.batchStride1], [`${n}t`, o.tokenStride]];
+    })),
   });
   const aligned = (n: number) => n % 4 === 0;
-  const width = aligned(shape.headDim) && operands.every((o) => [o.offset, o.batchStride0, o.batchStride1, o.tokenStride].every(aligned)) ? 4 : 1;
-  runtime.dispatch({ key: `attention[${kernel}:d${shape.headDim}:w${width}]`, wgsl: () => wgsl(kernel, shape.headDim, width) },
-    [q.buffer, k.buffer, v.buffer, ...extra], gridFor(Math.ceil(rows / workgroupSize)), uniforms);
+  const width = aligned(shape.headDim) && Object.values(byName).every((o) => [o.offset, o.batchStride0, o.batchStride1, o.tokenStride].every(aligned)) ? 4 : 1;
+  const key = `attention[${kernel}:d${shape.headDim}:w${width}${packed ? ':packed' : ''}]`;
+  runtime.dispatch({ key, wgsl: () => wgsl(kernel, shape.headDim, width, packed) },
+    [operands.q.buffer, operands.k.buffer, operands.v.buffer, ...extra], gridFor(Math.ceil(rows / workgroupSize)), uniforms);
 }

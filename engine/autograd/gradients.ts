@@ -110,6 +110,7 @@ export const gradientRules = {
   },
 
   attention: (dy, { saved: [q, k, v, out, lse], attrs }) => ops.attentionBackward(dy, q, k, v, out, lse, attrs.scale as number),
+  selfAttention: (dy, { saved: [qkv, out, lse], attrs }) => [ops.selfAttentionBackward(dy, qkv, out, lse, attrs.heads as number, attrs.scale as number)],
 
   reshape: (dy, { attrs }) => [ops.reshape(dy, attrs.shape as number[])],
   permute: (dy, { attrs }) => {

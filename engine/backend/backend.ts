@@ -115,9 +115,10 @@ export interface Backend {
   crossEntropy(logits: View, labels: View, smoothing: number): BufferHandle;
   /**
    * softmax(q·kᵀ·scale)·v for q [...batch, Tq, d], k and v [...batch, Tk, d] (same batch axes).
-   * Output contiguous [...batch, Tq, d]; lse contiguous [...batch, Tq].
+   * Output [...batch, Tq, d] in a fresh buffer, laid out with `outStrides` (a permutation of a dense
+   * layout, e.g. heads interleaved) or contiguous; lse contiguous [...batch, Tq].
    */
-  attention(q: View, k: View, v: View, scale: number): AttentionResult;
+  attention(q: View, k: View, v: View, scale: number, outStrides?: readonly number[]): AttentionResult;
   /**
    * Times alternative kernel configurations for the problems seen since the last call and keeps the fastest
    * (cached per device). Results never change, only speed. Backends without tuning omit it.
@@ -127,6 +128,11 @@ export interface Backend {
   prefersFusedAttention?(keys: number): boolean;
   /** Gradients of attention; dq/dk/dv contiguous in q/k/v's shapes. */
   attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads;
+  /**
+   * Gradients of attention for q, k, v that are views of one storage of `size` elements which they cover
+   * exactly (a fused qkv projection): dq, dk, dv at q's, k's and v's own positions in one new buffer.
+   */
+  attentionBackwardPacked(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): BufferHandle;
   /**
    * One AdamW step (decoupled weight decay, PyTorch's order) for equal-size buffers; the gradient is first
    * multiplied by `gradScale` (one value, e.g. a clipping factor still on the device) when given.

@@ -1,5 +1,6 @@
 /** Neural-network ops: softmax family, cross-entropy, layer norm, dropout. */
-import { record } from '../autograd/tape.ts';
+import { noGrad, record } from '../autograd/tape.ts';
+import type { View } from '../backend/backend.ts';
 import { ShapeError } from '../errors.ts';
 import { Random } from '../random.ts';
 import { formatShape, normalizeAxis } from '../shape.ts';
@@ -88,6 +89,60 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale = 1 / Math
 export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, scale: number): [Tensor, Tensor, Tensor] {
   const { dq, dk, dv } = q.backend.attentionBackward(dOut.view(), q.view(), k.view(), v.view(), out.view(), lse.view(), scale);
   return [Tensor.fromBuffer(q.backend, dq, q.shape), Tensor.fromBuffer(q.backend, dk, k.shape), Tensor.fromBuffer(q.backend, dv, v.shape)];
+}
+
+/**
+ * Multi-head self-attention straight from a fused projection: qkv [B, T, 3·H·d] holds q, k, v (in that
+ * order, heads contiguous within each: timm's layout); returns softmax(q·kᵀ/√d)·v with heads merged back,
+ * [B, T, H·d]. With the backend's fused kernels the heads are read in place, the output is written in
+ * [B, T, H, d] order and the backward pass writes one packed d(qkv): no head transposes, no slice
+ * gradients to pad and add. Otherwise it is composed from views, attention() and a transpose.
+ */
+export function selfAttention(qkv: Tensor, heads: number): Tensor {
+  const [batch, tokens, width] = qkv.shape;
+  if (qkv.rank !== 3 || heads < 1 || width % (3 * heads) !== 0) {
+    throw new ShapeError(`selfAttention needs qkv [B, T, 3·heads·d] for ${heads} heads, got ${formatShape(qkv.shape)}`);
+  }
+  const headDim = width / (3 * heads);
+  const dim = heads * headDim;
+  if (!(qkv.backend.prefersFusedAttention?.(tokens) ?? true)) {
+    const split = qkv.reshape([batch, tokens, 3, heads, headDim]).permute([2, 0, 3, 1, 4]);
+    const [q, k, v] = [0, 1, 2].map((i) => split.slice([i], [i + 1]).squeeze(0));
+    return attention(q, k, v).transpose(1, 2).reshape([batch, tokens, dim]);
+  }
+  // Saved for the backward pass, which writes d(qkv) at the same positions: contiguous from offset 0.
+  const packed = qkv.isContiguous() && qkv.offset === 0 ? qkv : noGrad(() => qkv.clone());
+  const scale = 1 / Math.sqrt(headDim);
+  const { out, lse } = qkv.backend.attention(...headViews(packed, heads), scale, [tokens * dim, headDim, dim, 1]);
+  const result = Tensor.fromBuffer(qkv.backend, out, [batch, tokens, dim]);
+  const lseT = Tensor.fromBuffer(qkv.backend, lse, [batch, heads, tokens]);
+  record(result, 'selfAttention', [qkv], [packed, result, lseT], { heads, scale });
+  lseT.dispose();
+  if (packed !== qkv) packed.dispose();
+  return result;
+}
+
+/** q, k, v of a contiguous qkv [B, T, 3·H·d] as [B, H, T, d] views (no copies). */
+function headViews(qkv: Tensor, heads: number): [View, View, View] {
+  const [batch, tokens, width] = qkv.shape;
+  const dim = width / 3, headDim = dim / heads;
+  const view = qkv.view();
+  const at = (part: number): View => ({
+    buffer: view.buffer, shape: [batch, heads, tokens, headDim], strides: [tokens * width, headDim, width, 1], offset: view.offset + part * dim,
+  });
+  return [at(0), at(1), at(2)];
+}
+
+/** selfAttention's backward as an op of its own: d(qkv) [B, T, 3·H·d] in one buffer. */
+export function selfAttentionBackward(dy: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, scale: number): Tensor {
+  const [batch, tokens, width] = qkv.shape;
+  const dim = width / 3, headDim = dim / heads;
+  const asHeads = (t: Tensor): View => {
+    const v = t.view();
+    return { buffer: v.buffer, shape: [batch, heads, tokens, headDim], strides: [v.strides[0], headDim * v.strides[2], v.strides[1], v.strides[2]], offset: v.offset };
+  };
+  const grad = qkv.backend.attentionBackwardPacked(asHeads(dy), ...headViews(qkv, heads), asHeads(out), lse.view(), scale, qkv.size);
+  return Tensor.fromBuffer(qkv.backend, grad, qkv.shape);
 }
 
 /** Layer norm over the last axis (biased variance, like PyTorch). */

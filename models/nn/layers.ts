@@ -51,14 +51,9 @@ export class Attention extends Module {
     this.proj = this.child('proj', new Linear(dim, dim, context));
   }
 
-  /** x [B, T, D]; q, k, v are strided views of one fused projection (row blocks Q, K, V of qkv.weight). */
+  /** x [B, T, D]; q, k, v are the row blocks Q, K, V of one fused projection (qkv.weight), read in place. */
   forward(x: Tensor): Tensor {
-    const [batch, tokens] = x.shape;
-    const headDim = this.dim / this.heads;
-    const qkv = this.qkv.forward(x).reshape([batch, tokens, 3, this.heads, headDim]).permute([2, 0, 3, 1, 4]);
-    const [q, k, v] = [0, 1, 2].map((i) => qkv.slice([i], [i + 1]).squeeze(0));
-    const y = E.attention(q, k, v).transpose(1, 2).reshape([batch, tokens, this.dim]);
-    return this.proj.forward(y);
+    return this.proj.forward(E.selfAttention(this.qkv.forward(x), this.heads));
   }
 }
 

@@ -190,6 +190,25 @@ export const opCases: OpCase[] = [
       }]),
   },
   {
+    name: 'selfAttention from a fused qkv projection vs split heads, softmax(q·kᵀ/√d)·v, merged heads',
+    checks: fc.record({ b: fc.integer({ min: 1, max: 2 }), t: fc.integer({ min: 1, max: 5 }), h: fc.integer({ min: 1, max: 3 }), d: fc.constantFrom(1, 3, 4, 8) })
+      .chain((p) => fc.tuple(fc.constant(p), values([p.b, p.t, 3 * p.h * p.d])))
+      .map(([{ b, t, h, d }, vqkv]) => [{
+        shapes: [[b, t, 3 * h * d]], values: [vqkv],
+        engine: (qkv: E.Tensor) => E.selfAttention(qkv, h),
+        reference: (qkv: R.Ref) => {
+          const split = R.permute({ shape: [b, t, 3, h, d], data: qkv.data }, [2, 0, 3, 1, 4]);
+          const [q, k, v] = [0, 1, 2].map((i) => {
+            const part = R.slice(split, [i, 0, 0, 0, 0], [i + 1, b, h, t, d]);
+            return { shape: [b, h, t, d], data: part.data };
+          });
+          const scores = R.map(R.matmul(q, k, false, true), (x) => x / Math.sqrt(d));
+          const heads = R.permute(R.matmul(R.rows(scores, R.softmaxRow), v), [0, 2, 1, 3]);
+          return { shape: [b, t, h * d], data: heads.data };
+        },
+      }]),
+  },
+  {
     name: 'layerNorm (x, gamma, beta)',
     checks: shape(1, 3).filter((s) => s[s.length - 1] > 1).chain((s) => fc.tuple(fc.constant(s), values(s), values([s[s.length - 1]]), values([s[s.length - 1]])))
       .map(([s, v, g, b]) => {

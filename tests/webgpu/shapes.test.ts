@@ -118,6 +118,36 @@ gpuTest('fused attention: vec4 reads (contiguous, heads out of a fused qkv proje
   await same([[2, 9, 1 + 3 * 2 * 16]], (x) => E.fusedAttention(...(qkvHeads(x, 2, 16, 1) as [E.Tensor, E.Tensor, E.Tensor])), { grad: true, tolerance: 3e-4 });
 });
 
+gpuTest('selfAttention from a fused projection: vec4 and scalar heads, a strided input, and the composite route for long sequences', async () => {
+  await same([[2, 17, 3 * 2 * 32]], (qkv) => E.selfAttention(qkv, 2), { grad: true, tolerance: 3e-4 });
+  await same([[3, 9, 3 * 3 * 6]], (qkv) => E.selfAttention(qkv, 3), { grad: true, tolerance: 3e-4 });
+  await same([[24, 2, 7]], (x) => E.selfAttention(x.permute([1, 2, 0]), 2), { grad: true, tolerance: 3e-4 });
+  await same([[1, 100, 3 * 2 * 8]], (qkv) => E.selfAttention(qkv, 2), { grad: true, tolerance: 3e-4 });
+});
+
+gpuTest('attention kernels on layouts they cannot read in place: the output and packed gradients are moved afterwards', async () => {
+  // Storage [a=2, c=2, part=3, b=3, T=4, d=8]; q, k, v = parts as [a, b, c, T, d]: three batch axes that do
+  // not coalesce, so the backend reads copies, and writes the output and packed gradients back through strides.
+  const shape = [2, 3, 2, 4, 8];
+  const size = 2 * 2 * 3 * 3 * 4 * 8;
+  const strides = [576, 32, 288, 8, 1];
+  const outStrides = [96, 8, 192, 24, 1];   // dense, memory order (c, a, T, b, d)
+  const storageValues = randomValues(size, 9), dOutValues = randomValues(size / 3, 10);
+  const results = await Promise.all([cpu, gpu!].map(async (backend) => {
+    const storage = E.fromArray(storageValues, [size], backend).view();
+    const [q, k, v] = [0, 1, 2].map((part): E.View => ({ buffer: storage.buffer, shape, strides, offset: part * 96 }));
+    const { out, lse } = backend.attention(q, k, v, 0.3, outStrides);
+    const outView: E.View = { buffer: out, shape, strides: outStrides, offset: 0 };
+    const lseView: E.View = { buffer: lse, shape: shape.slice(0, -1), strides: [24, 8, 4, 1], offset: 0 };
+    const dOut = E.fromArray(dOutValues, shape, backend).view();
+    const packed = backend.attentionBackwardPacked(dOut, q, k, v, outView, lseView, 0.3, size);
+    const read = (buffer: unknown, n: number) => E.Tensor.fromBuffer(backend, buffer as never, [n]).data();
+    return [await read(out, size / 3), await read(packed, size)];
+  }));
+  close(results[1][0], results[0][0], 2e-4, 'output');
+  close(results[1][1], results[0][1], 2e-4, 'packed gradients');
+});
+
 gpuTest('row kernels on wide rows: softmax 197/1000, layer norm 384, cross-entropy 1000 classes', async () => {
   await same([[6, 197]], (x) => x.softmax(-1), { grad: true });
   await same([[3, 1000]], (x) => x.logSoftmax(-1), { grad: true });

@@ -1,6 +1,6 @@
 /** Scaled-dot-product attention on the CPU, written out directly (float64 accumulation). */
 import type { AttentionGrads, AttentionResult, View } from '../backend.ts';
-import { gatherView } from './strided.ts';
+import { gatherView, viewOffsets } from './strided.ts';
 
 function dims(q: View, k: View) {
   const r = q.shape.length;
@@ -17,7 +17,7 @@ function dot(a: Float32Array | Float64Array, ai: number, b: Float32Array | Float
   return s;
 }
 
-export function attention(qv: View, kv: View, vv: View, scale: number): AttentionResult {
+export function attention(qv: View, kv: View, vv: View, scale: number, outStrides?: readonly number[]): AttentionResult {
   const { d, tq, tk, batches } = dims(qv, kv);
   const [q, k, v] = [qv, kv, vv].map(gatherView);
   const out = new Float32Array(batches * tq * d);
@@ -41,7 +41,20 @@ export function attention(qv: View, kv: View, vv: View, scale: number): Attentio
       lse[b * tq + i] = max + Math.log(sum);
     }
   }
-  return { out, lse };
+  return { out: outStrides ? scatter(out, { shape: qv.shape, strides: outStrides, offset: 0 }, new Float32Array(out.length)) : out, lse };
+}
+
+/** Writes contiguous `values` to the positions of `at` in `into`. */
+function scatter(values: Float32Array, at: Omit<View, 'buffer'>, into: Float32Array): Float32Array {
+  viewOffsets({ ...at, buffer: into }).forEach((offset, i) => { into[offset] = values[i]; });
+  return into;
+}
+
+export function attentionBackwardPacked(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): Float32Array {
+  const { dq, dk, dv } = attentionBackward(dOut, q, k, v, out, lse, scale);
+  const packed = new Float32Array(size);
+  [[dq, q], [dk, k], [dv, v]].forEach(([grad, view]) => scatter(grad as Float32Array, view as View, packed));
+  return packed;
 }
 
 export function attentionBackward(dOutView: View, qv: View, kv: View, vv: View, outView: View, lseView: View, scale: number): AttentionGrads {

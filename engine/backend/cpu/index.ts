@@ -3,7 +3,7 @@ import type { Backend, MatmulOptions, View } from '../backend.ts';
 import { sizeOf } from '../../shape.ts';
 import { adamw } from './adamw.ts';
 import { squaredNorms } from './norms.ts';
-import { attention, attentionBackward } from './attention.ts';
+import { attention, attentionBackward, attentionBackwardPacked } from './attention.ts';
 import { binary, unary, where } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { concat, gather, pad, scatterAdd } from './movement.ts';
@@ -32,6 +32,7 @@ export class CpuBackend implements Backend {
   squaredNorms = squaredNorms;
   attention = attention;
   attentionBackward = attentionBackward;
+  attentionBackwardPacked = attentionBackwardPacked;
   gather = gather;
   scatterAdd = scatterAdd;
   concat = concat;

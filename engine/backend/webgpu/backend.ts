@@ -174,25 +174,26 @@ export class WebGpuBackend implements Backend {
 
   /**
    * Attention operands as (≤ 2 strided batch axes, token stride, contiguous head axis); views that do not
-   * fit are copied to contiguous first. Returns the operands and the copies to free afterwards.
+   * fit are copied to contiguous first (`copied` says which; `views` are what the operands read). Returns
+   * the operands and the copies to free.
    */
-  private attentionOperands(views: readonly View[]): { operands: attention.AttentionOperand[]; batch1: number; batches: number; copies: GpuBuffer[] } {
+  private attentionOperands(views: readonly View[]): {
+    operands: attention.AttentionOperand[]; views: View[]; batch1: number; batches: number; copies: GpuBuffer[]; copied: boolean[];
+  } {
     const copies: GpuBuffer[] = [];
+    const copied = views.map(() => false);
     const r = views[0].shape.length;
     const lead = views[0].shape.slice(0, r - 2);
-    let usable = views.map((v) => {
-      if (v.strides[r - 1] === 1 || v.shape[r - 1] === 1) return v;
+    const contiguousCopy = (v: View, i: number): View => {
       const copy = this.contiguous(v);
       copies.push(copy);
+      copied[i] = true;
       return { buffer: copy, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
-    });
+    };
+    let usable = views.map((v, i) => (v.strides[r - 1] === 1 || v.shape[r - 1] === 1 ? v : contiguousCopy(v, i)));
     let batch = coalesce(lead, usable.map((v) => v.strides.slice(0, r - 2)));
     if (batch.shape.length > 2) {
-      usable = usable.map((v) => {
-        const copy = this.contiguous(v);
-        copies.push(copy);
-        return { buffer: copy, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
-      });
+      usable = usable.map((v, i) => (copied[i] ? v : contiguousCopy(v, i)));
       batch = coalesce(lead, usable.map((v) => v.strides.slice(0, r - 2)));
     }
     const [b0, b1] = [batch.shape[0] ?? 1, batch.shape[1] ?? 1];
@@ -200,7 +201,7 @@ export class WebGpuBackend implements Backend {
       buffer: gpu(v), offset: v.offset, tokenStride: v.strides[r - 2],
       batchStride0: batch.strides[i][0] ?? 0, batchStride1: batch.strides[i][1] ?? 0,
     }));
-    return { operands, batch1: b1, batches: b0 * b1, copies };
+    return { operands, views: usable, batch1: b1, batches: b0 * b1, copies, copied };
   }
 
   async tuneKernels(): Promise<KernelTuningReport | undefined> {
@@ -213,35 +214,73 @@ export class WebGpuBackend implements Backend {
     return keys <= (Number(process.env.MANGO_FUSED_ATTENTION_MAX_KEYS) || 96);
   }
 
-  attention(q: View, k: View, v: View, scale: number): AttentionResult {
+  attention(q: View, k: View, v: View, scale: number, outStrides?: readonly number[]): AttentionResult {
     const r = q.shape.length;
     const [queries, headDim, keys] = [q.shape[r - 2], q.shape[r - 1], k.shape[r - 2]];
-    const { operands, batch1, batches, copies } = this.attentionOperands([q, k, v]);
-    const out = this.allocate(batches * queries * headDim);
+    const out = this.allocate(sizeOf(q.shape));
+    const target: View = { buffer: out, shape: q.shape, strides: outStrides ?? contiguousStrides(q.shape), offset: 0 };
+    // The output is written in place when its layout fits the kernel, else into a contiguous copy, then moved.
+    const { operands: [qo, ko, vo, oo], views, batch1, batches, copies, copied } = this.attentionOperands([q, k, v, target]);
     const lse = this.allocate(batches * queries);
     attention.dispatch(this.runtime, 'forward', { batches, batch1, queries, keys, headDim, scale },
-      operands as [attention.AttentionOperand, attention.AttentionOperand, attention.AttentionOperand], [out.buffer, lse.buffer]);
+      { q: qo, k: ko, v: vo, out: oo }, [oo.buffer, lse.buffer]);
+    if (copied[3]) this.copyInto(views[3], out.buffer, target.strides, 0);
     for (const c of copies) this.free(c);
     return { out, lse };
   }
 
   attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads {
+    const grads = this.attentionGradients(dOut, q, k, v, out, lse, scale);
+    if ('packed' in grads) throw new Error('unreachable');
+    return grads;
+  }
+
+  attentionBackwardPacked(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): GpuBuffer {
+    const grads = this.attentionGradients(dOut, q, k, v, out, lse, scale, size);
+    if (!('packed' in grads)) throw new Error('unreachable');
+    return grads.packed;
+  }
+
+  /**
+   * Both backward kernels. With `packedSize`, dq, dk, dv land at q's, k's and v's own positions in one
+   * buffer of that many elements (written in place when q, k, v fit the kernel, else scattered after).
+   */
+  private attentionGradients(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, packedSize?: number):
+    AttentionGrads | { packed: GpuBuffer } {
     const r = q.shape.length;
     const [queries, headDim, keys] = [q.shape[r - 2], q.shape[r - 1], k.shape[r - 2]];
-    const { operands, batch1, batches, copies } = this.attentionOperands([q, k, v]);
+    const { operands: [qo, ko, vo, oo, go], batch1, batches, copies, copied } = this.attentionOperands([q, k, v, out, dOut]);
     const shape = { batches, batch1, queries, keys, headDim, scale };
-    const dq = this.allocate(batches * queries * headDim);
-    const dk = this.allocate(batches * keys * headDim);
-    const dv = this.allocate(batches * keys * headDim);
+    const operands = { q: qo, k: ko, v: vo, out: oo, dOut: go };
     const delta = this.allocate(batches * queries);
-    const triple = operands as [attention.AttentionOperand, attention.AttentionOperand, attention.AttentionOperand];
-    this.withContiguousAll([dOut, out, lse], ([dOutB, outB, lseB]) => {
-      attention.dispatch(this.runtime, 'backwardQuery', shape, triple, [dOutB, outB, lseB, dq.buffer, delta.buffer]);
-      attention.dispatch(this.runtime, 'backwardKey', shape, triple, [dOutB, delta.buffer, lseB, dk.buffer, dv.buffer]);
+    const release = () => {
+      this.free(delta);
+      for (const c of copies) this.free(c);
+    };
+    const inPlace = packedSize !== undefined && !copied[0] && !copied[1] && !copied[2];
+    if (inPlace) {
+      const packed = this.allocate(packedSize);
+      this.withContiguousAll([lse], ([lseB]) => {
+        attention.dispatch(this.runtime, 'backwardQuery', shape, operands, [go.buffer, oo.buffer, lseB, packed.buffer, delta.buffer], true);
+        attention.dispatch(this.runtime, 'backwardKey', shape, operands, [go.buffer, delta.buffer, lseB, packed.buffer], true);
+      });
+      release();
+      return { packed };
+    }
+    const [dq, dk, dv] = [q, k, v].map((x) => this.allocate(sizeOf(x.shape)));
+    this.withContiguousAll([lse], ([lseB]) => {
+      attention.dispatch(this.runtime, 'backwardQuery', shape, operands, [go.buffer, oo.buffer, lseB, dq.buffer, delta.buffer]);
+      attention.dispatch(this.runtime, 'backwardKey', shape, operands, [go.buffer, delta.buffer, lseB, dk.buffer, dv.buffer]);
     });
-    this.free(delta);
-    for (const c of copies) this.free(c);
-    return { dq, dk, dv };
+    release();
+    if (packedSize === undefined) return { dq, dk, dv };
+    const packed = this.allocate(packedSize);
+    [[dq, q], [dk, k], [dv, v]].forEach(([grad, view]) => {
+      const g = grad as GpuBuffer, x = view as View;
+      this.copyInto({ buffer: g, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 }, packed.buffer, x.strides, x.offset);
+      this.free(g);
+    });
+    return { packed };
   }
 
   adamw(param: View, grad: View, m: View, v: View, hyper: AdamWHyper, gradScale?: View): AdamWResult {
