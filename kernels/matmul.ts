@@ -54,6 +54,11 @@ export function cacheKey(c: MatmulConfig, v: VectorAccess = scalarAccess): strin
   return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}${c.interleaved ? ':il' : ''}${c.bias ? ':bias' : ''}${vector}]`;
 }
 
+/** MANGO_MATMUL_VECTOR=0 turns vector reads (and the layouts chosen for them) off, for comparisons. */
+export function vectorReadsEnabled(): boolean {
+  return process.env.MANGO_MATMUL_VECTOR !== '0';
+}
+
 /** The widest reads the register design can use for this problem and configuration. */
 export function vectorAccess(c: MatmulConfig, problem: MatmulProblem): VectorAccess {
   if (c.design !== 'register') return scalarAccess;
@@ -278,7 +283,7 @@ export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuff
   if (problem.M === 0 || problem.N === 0 || batches === 0) return;
   const { tileM, tileN } = tileOf(config);
   const uniforms = layout.pack({ ...problem, batchRank: problem.batchShape.length });
-  const vector = process.env.MANGO_MATMUL_VECTOR === '0' ? scalarAccess : vectorAccess(config, problem);
+  const vector = vectorReadsEnabled() ? vectorAccess(config, problem) : scalarAccess;
   runtime.dispatch({ key: cacheKey(config, vector), wgsl: () => wgsl(config, vector) }, bias ? [a, b, c, bias] : [a, b, c],
     [Math.ceil(problem.N / tileN), Math.ceil(problem.M / tileM), batches], uniforms);
 }

@@ -48,8 +48,8 @@ gpuTest('matmul: long K and batch broadcast (weights shared across a batch), wit
   await same([[2, 1, 9, 33], [3, 33, 10]], (a, b) => a.matmul(b), { grad: true });
 });
 
-gpuTest('matmul with a fused bias: tiled-fit, non-fitting, vector-read and empty-K shapes, with gradients', async () => {
-  for (const [m, k, n] of [[128, 64, 256], [65, 63, 129], [52, 36, 100], [3, 0, 4]]) {
+gpuTest('matmul with a fused bias: tiled-fit, non-fitting, vector-read, transposed-weight (M ≥ 256) and empty-K shapes, with gradients', async () => {
+  for (const [m, k, n] of [[128, 64, 256], [65, 63, 129], [52, 36, 100], [3, 0, 4], [300, 20, 36]]) {
     await same([[m, k], [n, k], [n]], (a, w, b) => a.matmul(w, { transposeB: true, bias: b }), { grad: true, tolerance: 2e-4 });
     await same([[2, m, k], [k, n], [n]], (a, w, b) => a.matmul(w, { bias: b }), { grad: true, tolerance: 2e-4 });
     await same([[k, m], [k, n], [n]], (a, w, b) => a.matmul(w, { transposeA: true, bias: b }), { grad: true, tolerance: 2e-4 });
