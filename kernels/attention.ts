@@ -104,13 +104,13 @@ ${main('p.queries', `let i = row % p.queries;
   let rowLse = lse[row];
   var g: array<${V}, ${D}>;
   for (var j = 0u; j < p.keys; j++) {
-    let kRow = ${rowBase('k', 'b', 'j')};
+    ${load('kj', 'k', rowBase('k', 'b', 'j'))}
     let vRow = ${rowBase('v', 'b', 'j')};
     var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
-    for (var d = 0u; d < ${D}u; d++) { s4 += qs[d] * k[kRow + d]; dp4 += dOutRow[d] * v[vRow + d]; }
+    for (var d = 0u; d < ${D}u; d++) { s4 += qs[d] * kj[d]; dp4 += dOutRow[d] * v[vRow + d]; }
     let prob = exp(${total('s4')} * p.scale - rowLse);
     let ds = prob * (${total('dp4')} - di);
-    for (var d = 0u; d < ${D}u; d++) { g[d] += ds * k[kRow + d]; }
+    for (var d = 0u; d < ${D}u; d++) { g[d] += ds * kj[d]; }
   }
   let dqRow = ${packed ? rowBase('q', 'b', 'i') : `row * ${D}u`};
   for (var d = 0u; d < ${D}u; d++) { dq[dqRow + d] = g[d] * p.scale; }
@@ -129,15 +129,15 @@ ${main('p.keys', `let j = row % p.keys;
   var gk: array<${V}, ${D}>;
   var gv: array<${V}, ${D}>;
   for (var i = 0u; i < p.queries; i++) {
-    let qRow = ${rowBase('q', 'b', 'i')};
-    let gRow = ${rowBase('g', 'b', 'i')};
+    ${load('qi', 'q', rowBase('q', 'b', 'i'))}
+    ${load('gi', 'dOut', rowBase('g', 'b', 'i'))}
     var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
-    for (var d = 0u; d < ${D}u; d++) { s4 += q[qRow + d] * ks[d]; dp4 += dOut[gRow + d] * vs[d]; }
+    for (var d = 0u; d < ${D}u; d++) { s4 += qi[d] * ks[d]; dp4 += gi[d] * vs[d]; }
     let prob = exp(${total('s4')} * p.scale - lse[b * p.queries + i]);
     let ds = prob * (${total('dp4')} - delta[b * p.queries + i]);
     for (var d = 0u; d < ${D}u; d++) {
-      gv[d] += prob * dOut[gRow + d];
-      gk[d] += ds * q[qRow + d];
+      gv[d] += prob * gi[d];
+      gk[d] += ds * qi[d];
     }
   }
   ${packed ? `let dkRow = ${rowBase('k', 'b', 'j')};

@@ -51,6 +51,7 @@ const binaryExpressions: Record<BinaryOp, string> = {
   maximum: 'select(max(x, y), x + y, isNan(x) || isNan(y))', minimum: 'select(min(x, y), x + y, isNan(x) || isNan(y))',
   lt: 'select(0.0, 1.0, x < y)', le: 'select(0.0, 1.0, x <= y)', gt: 'select(0.0, 1.0, x > y)',
   ge: 'select(0.0, 1.0, x >= y)', eq: 'select(0.0, 1.0, x == y)', ne: 'select(0.0, 1.0, x != y)',
+  geluErfBackward: `y * (${unaryExpressions.geluErfGrad})`, geluTanhBackward: 'y * geluTanhGrad(x)',
 };
 
 const mathHelpers = `

@@ -62,8 +62,8 @@ export const gradientRules = {
   sigmoid: (dy, { saved: [out] }) => [dy.mul(out).mul(ops.sub(1, out))],
   square: (dy, { saved: [x] }) => [dy.mul(x).mul(2)],
   reciprocal: (dy, { saved: [out] }) => [dy.mul(out.square()).neg()],
-  geluTanh: (dy, { saved: [x] }) => [dy.mul(ops.unary('geluTanhGrad', x, false))],
-  geluErf: (dy, { saved: [x] }) => [dy.mul(ops.unary('geluErfGrad', x, false))],
+  geluTanh: (dy, { saved: [x] }) => [ops.binary('geluTanhBackward', x, dy)],
+  geluErf: (dy, { saved: [x] }) => [ops.binary('geluErfBackward', x, dy)],
   where: (dy, { inputs: [, a, b], saved: [cond] }) => [
     undefined,
     sumTo(ops.where(cond, dy, 0), a.shape),

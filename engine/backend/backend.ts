@@ -20,7 +20,8 @@ export const unaryOps = [
 ] as const;
 export type UnaryOp = (typeof unaryOps)[number];
 
-export const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
+/** The gelu…Backward ops take (x, dy) and give dy·gelu′(x): GELU's backward in one pass. */
+export const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'geluErfBackward', 'geluTanhBackward'] as const;
 export type BinaryOp = (typeof binaryOps)[number];
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax';

@@ -40,7 +40,7 @@ export function unary(op: UnaryOp, x: Tensor, differentiable: boolean): Tensor {
   return record(out, op as never, [x], saved);
 }
 
-const nonDifferentiable = new Set<BinaryOp>(['lt', 'le', 'gt', 'ge', 'eq', 'ne']);
+const nonDifferentiable = new Set<BinaryOp>(['lt', 'le', 'gt', 'ge', 'eq', 'ne', 'geluErfBackward', 'geluTanhBackward']);
 
 export function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
   const tensors = asTensors([aLike, bLike]);

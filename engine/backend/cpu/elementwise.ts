@@ -50,6 +50,9 @@ export function binary(op: BinaryOp, aView: View, bView: View): Float32Array {
     case 'ge': for (let i = 0; i < n; i++) y[i] = a[i] >= b[i] ? 1 : 0; break;
     case 'eq': for (let i = 0; i < n; i++) y[i] = a[i] === b[i] ? 1 : 0; break;
     case 'ne': for (let i = 0; i < n; i++) y[i] = a[i] !== b[i] ? 1 : 0; break;
+    // gelu′ rounded to float32 first, exactly as the unary gradient op followed by a multiply.
+    case 'geluErfBackward': for (let i = 0; i < n; i++) y[i] = Math.fround(geluErfGrad(a[i])) * b[i]; break;
+    case 'geluTanhBackward': for (let i = 0; i < n; i++) y[i] = Math.fround(geluTanhGrad(a[i])) * b[i]; break;
     default: throw new Error(`unknown binary op ${op satisfies never}`);
   }
   return y;
