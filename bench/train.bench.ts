@@ -21,13 +21,17 @@ import { tfjsOnDevice } from './lib/tfjs-on-dawn.ts';
 import { tfjsVitTrainer } from './lib/tfjs-vit.ts';
 
 const batchSize = 128;
+const rounds = 3;
 const configs = ['fmnist-d64-l4', 'fmnist-d128-l8'];
 const gpu = await openWebGpuBackend();
 const device = `${gpu.runtime.dawn.adapter.description} (${gpu.runtime.dawn.adapter.vendor}/${gpu.runtime.dawn.adapter.architecture})`;
 const data = syntheticDataset(batchSize, 1, 28, 10);
 const batch = makeBatch(data, Array.from({ length: batchSize }, (_, i) => i));
 const tf = await tfjsOnDevice(gpu.runtime);
-const untuned = new MatmulTuning('heuristic only', gpu.runtime.dawn.adapter.isSoftware, { enabled: false });
+// Both matmul choices side by side: the shape heuristic alone, and autotuned (the default where tuning is on).
+const defaultTable = gpu.runtime.matmulTuning;
+const untuned = new MatmulTuning('heuristic only', defaultTable.software, { enabled: false });
+const autotuned = defaultTable.enabled ? defaultTable : new MatmulTuning(defaultTable.deviceKey, defaultTable.software, { enabled: true });
 const labelsInt = Int32Array.from(batch.labels);
 
 function pytorch(dim: number, depth: number, heads: number): { imagesPerSecond: number; torch: string; threads: number } | string {
@@ -43,32 +47,42 @@ for (const name of configs) {
   const config = resolveConfig(name);
   const model = new ViT(config, { seed: 0, backend: gpu });
   const training = trainStep(model, batch);
-  // Ours as the trainer runs it (matmul configurations autotuned after the first step), and with the
-  // shape heuristic alone, side by side.
+  // Ours with matmul configurations autotuned after the first step (as the trainer does where tuning is
+  // on), and with the shape heuristic alone.
+  gpu.runtime.matmulTuning = autotuned;
   await training.step();
   const tuning = await E.tuneKernels(gpu);
+  gpu.runtime.matmulTuning = defaultTable;
   if (tuning) notes.push(`autotuning ${name}: ${tuning.tuned} matmul shapes in ${tuning.seconds.toFixed(1)} s (once per device; cached).`);
-  const tuned = gpu.runtime.matmulTuning;
   const withTable = (table: MatmulTuning) => async (reps: number) => {
     gpu.runtime.matmulTuning = table;
     for (let r = 0; r < reps; r++) await training.step();
-    gpu.runtime.matmulTuning = tuned;
+    gpu.runtime.matmulTuning = defaultTable;
   };
-  const step = withTable(tuned);
+  const tunedStep = withTable(autotuned);
   const heuristicOnly = withTable(untuned);
   const tfjs = tfjsVitTrainer(tf, config, batchSize);
   let tfjsLoss = NaN;
   const tfjsStep = async (reps: number) => {
     for (let r = 0; r < reps; r++) tfjsLoss = await tfjs.step(batch.images, labelsInt);
   };
-  const seconds = await measure(`train step ${name}`, [{ name: 'ours', run: step }, { name: 'ours, heuristic only', run: heuristicOnly }, { name: 'tfjs', run: tfjsStep }], 1, { minSamples: 3, maxTime: 5 });
+  // This machine's speed drifts over minutes: ours and PyTorch (the close comparison) alternate for a few
+  // rounds and each keeps its best round (each round's value is a median over steps).
+  const seconds = await measure(`train step ${name}`, [{ name: 'tfjs', run: tfjsStep }], 1, { minSamples: 3, maxTime: 5 });
   if (!Number.isFinite(tfjsLoss)) throw new Error(`the tfjs model's loss is ${tfjsLoss}: the comparison model is broken`);
   tfjs.dispose();
-  const ours = batchSize / seconds.get('ours')!;
+  let torch: ReturnType<typeof pytorch> = 'PyTorch skipped';
+  for (let round = 0; round < rounds; round++) {
+    const ourRound = await measure(`train step ${name}, round ${round + 1}`, [{ name: 'autotuned', run: tunedStep }, { name: 'heuristic', run: heuristicOnly }], 1, { minSamples: 5, maxTime: 4 });
+    for (const [key, s] of ourRound) seconds.set(key, Math.min(seconds.get(key) ?? Infinity, s));
+    const torchRound = pytorch(config.dim, config.depth, config.heads);
+    if (typeof torch === 'string' || (typeof torchRound !== 'string' && torchRound.imagesPerSecond > torch.imagesPerSecond)) torch = torchRound;
+  }
+  const ours = batchSize / seconds.get(defaultTable.enabled ? 'autotuned' : 'heuristic')!;
   const theirs = batchSize / seconds.get('tfjs')!;
-  const torch = pytorch(config.dim, config.depth, config.heads);
   const row: Row = {
-    config: `${name} (batch ${batchSize})`, 'ours img/s': ours, 'ours without autotuning img/s': batchSize / seconds.get('ours, heuristic only')!, 'tfjs-webgpu img/s': theirs, 'ours/tfjs': ours / theirs, 'goal ≥2× tfjs': ours / theirs >= 2 ? 'met' : 'not met',
+    config: `${name} (batch ${batchSize})`, 'ours img/s': ours, 'ours, heuristic img/s': batchSize / seconds.get('heuristic')!,
+    'ours, autotuned img/s': batchSize / seconds.get('autotuned')!, 'tfjs-webgpu img/s': theirs, 'ours/tfjs': ours / theirs, 'goal ≥2× tfjs': ours / theirs >= 2 ? 'met' : 'not met',
   };
   if (typeof torch === 'string') {
     notes.push(torch);
@@ -77,12 +91,14 @@ for (const name of configs) {
     row['PyTorch CPU img/s'] = torch.imagesPerSecond;
     row['ours/PyTorch'] = ours / torch.imagesPerSecond;
     row['goal ≥2× PyTorch'] = ours / torch.imagesPerSecond >= 2 ? 'met' : 'not met';
-    notes.push(`PyTorch ${torch.torch} on ${torch.threads} CPU threads, same model (timm layout), AdamW, label smoothing.`);
+    notes.push(`PyTorch ${torch.torch} on ${torch.threads} CPU threads, the same step: same model (timm layout), label smoothing, global-norm clipping, AdamW.`);
+    notes.push(`Ours and PyTorch: best of ${rounds} alternating rounds, each a median over steps.`);
   }
   rows.push(row);
   training.dispose();
   model.dispose();
 }
+notes.push(`"ours" runs with the default matmul choice on this adapter: ${defaultTable.enabled ? 'autotuned' : 'the shape heuristic (autotuning is opt-in on CPU adapters: MANGO_AUTOTUNE=1)'}.`);
 notes.push('tfjs: tfjs-core 4.22 + tfjs-backend-webgpu on the same Dawn device; the same ViT written with tfjs ops (bench/lib/tfjs-vit.ts), Adam (tfjs has no AdamW), no gradient clipping — slightly less work per step than ours.');
 report('train', 'Training step throughput: ours (WebGPU) vs tfjs-webgpu (same device) vs PyTorch CPU', device, rows, [...new Set(notes)]);
 closeSharedRuntime();

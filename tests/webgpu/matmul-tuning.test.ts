@@ -62,6 +62,23 @@ gpuTest('every candidate configuration, with vector or scalar reads, gives bit-i
   }
 });
 
+test('tuning is on by default on hardware adapters, off on CPU adapters, and MANGO_AUTOTUNE forces it', () => {
+  const saved = process.env.MANGO_AUTOTUNE;
+  const file = join(mkdtempSync(join(tmpdir(), 'tuning-')), 'cache.json');
+  try {
+    delete process.env.MANGO_AUTOTUNE;
+    assert.is(new MatmulTuning('gpu', false, { file }).enabled, true);
+    assert.is(new MatmulTuning('cpu', true, { file }).enabled, false);
+    process.env.MANGO_AUTOTUNE = '1';
+    assert.is(new MatmulTuning('cpu', true, { file }).enabled, true);
+    process.env.MANGO_AUTOTUNE = '0';
+    assert.is(new MatmulTuning('gpu', false, { file }).enabled, false);
+  } finally {
+    if (saved === undefined) delete process.env.MANGO_AUTOTUNE;
+    else process.env.MANGO_AUTOTUNE = saved;
+  }
+});
+
 gpuTest('tuning keeps the fastest candidate per shape class, caches it per device, and a new process reads it', async () => {
   const rt = runtime!;
   const file = join(mkdtempSync(join(tmpdir(), 'tuning-')), 'cache.json');
