@@ -78,26 +78,12 @@ ${stridedOffsetFn('runAt', 'p.runShape', 'p.runStrides', 'p.runRank', '0u')}`;
   let first = part * p.partLength; let last = min(p.run, first + p.partLength);
   let keptBase = ${c.finishing ? '0u' : 'keptAt(out)'};`;
   const write = `y[p.outOffset + out * p.parts + part] = ${result}; ypos[out * p.parts + part] = f32(at);`;
-  if (c.variant === 'thread' && !c.finishing) {
-    const walk = stridedWalk(c.runRank ?? 1, 'p.runShape', [{ name: 'o', strides: 'p.runStrides', base: 'keptBase' }]);
-    return `${head}
-@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
-  ${flatWorkgroupIndex}
-  let slot = group * ${workgroupSize}u + lid;
-  if (slot >= p.outputs * p.parts) { return; }
-  ${range}
-  var best = ${init}; var at = 0xffffffffu; var nan = false;
-  ${walk.start('first')}
-  for (var r = first; r < last; r++) {
-    let v = x[o]; let pos = r;
-    ${step}
-    ${walk.advance}
-  }
-  if (at == 0xffffffffu) { at = first; }
-  ${write}
-}`;
-  }
   if (c.variant === 'thread') {
+    // The first pass walks its run by carrying (no division per element); a finishing pass reads partials.
+    const walk = stridedWalk(c.runRank ?? 1, 'p.runShape', [{ name: 'o', strides: 'p.runStrides', base: 'keptBase' }]);
+    const [before, body] = c.finishing ? ['', `${read} ${step}`] : [walk.start('first'), `let v = x[o]; let pos = r;
+    ${step}
+    ${walk.advance}`];
     return `${head}
 @compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
@@ -105,7 +91,10 @@ ${stridedOffsetFn('runAt', 'p.runShape', 'p.runStrides', 'p.runRank', '0u')}`;
   if (slot >= p.outputs * p.parts) { return; }
   ${range}
   var best = ${init}; var at = 0xffffffffu; var nan = false;
-  for (var r = first; r < last; r++) { ${read} ${step} }
+  ${before}
+  for (var r = first; r < last; r++) {
+    ${body}
+  }
   if (at == 0xffffffffu) { at = first; }
   ${write}
 }`;
