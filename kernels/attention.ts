@@ -47,9 +47,11 @@ export function wgsl(kernel: AttentionKernel, headDim: number, width: 1 | 4 = 1,
   const storage = (binding: number, name: string, access: 'read' | 'read_write', type = V) =>
     `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${type}>;`;
   const inputs = ['q', 'k', 'v'].map((n, i) => storage(i, n, 'read')).join('\n');
+  // Loops over the head dimension are unrolled with constant indices, so private rows stay in registers.
+  const eachD = (body: string) => Array.from({ length: D }, (_, i) => `{ let d = ${i}u; ${body} }`).join(' ');
   const load = (name: string, source: string, base: string, scale = '') =>
     `var ${name}: array<${V}, ${D}>;
-  for (var d = 0u; d < ${D}u; d++) { ${name}[d] = ${source}[${base} + d]${scale}; }`;
+  ${eachD(`${name}[d] = ${source}[${base} + d]${scale};`)}`;
   const main = (count: string, body: string) => `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
   let row = group * ${workgroupSize}u + lid;
@@ -72,18 +74,18 @@ ${main('p.queries', `let i = row % p.queries;
   for (var j = 0u; j < p.keys; j++) {
     let kRow = ${rowBase('k', 'b', 'j')};
     var sum = ${V}(0.0);
-    for (var d = 0u; d < ${D}u; d++) { sum += qs[d] * k[kRow + d]; }
+    ${eachD(`sum += qs[d] * k[kRow + d];`)}
     let s = ${total('sum')};
     let mNew = max(m, s);
     let correction = exp(m - mNew);
     let e = exp(s - mNew);
     l = l * correction + e;
     let vRow = ${rowBase('v', 'b', 'j')};
-    for (var d = 0u; d < ${D}u; d++) { o[d] = o[d] * correction + e * v[vRow + d]; }
+    ${eachD(`o[d] = o[d] * correction + e * v[vRow + d];`)}
     m = mNew;
   }
   let outRow = ${rowBase('o', 'b', 'i')};
-  for (var d = 0u; d < ${D}u; d++) { out[outRow + d] = o[d] / l; }
+  ${eachD(`out[outRow + d] = o[d] / l;`)}
   lse[row] = m + log(l);`)}`;
     case 'backwardQuery':
       return `${layout.wgsl()}
@@ -99,7 +101,7 @@ ${main('p.queries', `let i = row % p.queries;
   ${load('dOutRow', 'dOut', rowBase('g', 'b', 'i'))}
   let outRow = ${rowBase('o', 'b', 'i')};
   var di4 = ${V}(0.0);
-  for (var d = 0u; d < ${D}u; d++) { di4 += dOutRow[d] * out[outRow + d]; }
+  ${eachD(`di4 += dOutRow[d] * out[outRow + d];`)}
   let di = ${total('di4')};
   let rowLse = lse[row];
   var g: array<${V}, ${D}>;
@@ -107,13 +109,13 @@ ${main('p.queries', `let i = row % p.queries;
     ${load('kj', 'k', rowBase('k', 'b', 'j'))}
     let vRow = ${rowBase('v', 'b', 'j')};
     var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
-    for (var d = 0u; d < ${D}u; d++) { s4 += qs[d] * kj[d]; dp4 += dOutRow[d] * v[vRow + d]; }
+    ${eachD(`s4 += qs[d] * kj[d]; dp4 += dOutRow[d] * v[vRow + d];`)}
     let prob = exp(${total('s4')} * p.scale - rowLse);
     let ds = prob * (${total('dp4')} - di);
-    for (var d = 0u; d < ${D}u; d++) { g[d] += ds * kj[d]; }
+    ${eachD(`g[d] += ds * kj[d];`)}
   }
   let dqRow = ${packed ? rowBase('q', 'b', 'i') : `row * ${D}u`};
-  for (var d = 0u; d < ${D}u; d++) { dq[dqRow + d] = g[d] * p.scale; }
+  ${eachD(`dq[dqRow + d] = g[d] * p.scale;`)}
   delta[row] = di;`)}`;
     case 'backwardKey':
       return `${layout.wgsl()}
@@ -132,23 +134,14 @@ ${main('p.keys', `let j = row % p.keys;
     ${load('qi', 'q', rowBase('q', 'b', 'i'))}
     ${load('gi', 'dOut', rowBase('g', 'b', 'i'))}
     var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
-    for (var d = 0u; d < ${D}u; d++) { s4 += qi[d] * ks[d]; dp4 += gi[d] * vs[d]; }
+    ${eachD(`s4 += qi[d] * ks[d]; dp4 += gi[d] * vs[d];`)}
     let prob = exp(${total('s4')} * p.scale - lse[b * p.queries + i]);
     let ds = prob * (${total('dp4')} - delta[b * p.queries + i]);
-    for (var d = 0u; d < ${D}u; d++) {
-      gv[d] += prob * gi[d];
-      gk[d] += ds * qi[d];
-    }
+    ${eachD('gv[d] += prob * gi[d]; gk[d] += ds * qi[d];')}
   }
   ${packed ? `let dkRow = ${rowBase('k', 'b', 'j')};
   let dvRow = ${rowBase('v', 'b', 'j')};
-  for (var d = 0u; d < ${D}u; d++) {
-    grads[dkRow + d] = gk[d] * p.scale;
-    grads[dvRow + d] = gv[d];
-  }` : `for (var d = 0u; d < ${D}u; d++) {
-    dk[row * ${D}u + d] = gk[d] * p.scale;
-    dv[row * ${D}u + d] = gv[d];
-  }`}`)}`;
+  ${eachD('grads[dkRow + d] = gk[d] * p.scale; grads[dvRow + d] = gv[d];')}` : `${eachD(`dk[row * ${D}u + d] = gk[d] * p.scale; dv[row * ${D}u + d] = gv[d];`)}`}`)}`;
   }
 }
 
