@@ -241,57 +241,43 @@ export class WebGpuBackend implements Backend {
   }
 
   attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads {
-    const grads = this.attentionGradients(dOut, q, k, v, out, lse, scale);
-    if ('packed' in grads) throw new Error('unreachable');
-    return grads;
+    const [dq, dk, dv] = [q, k, v].map((x) => this.allocate(sizeOf(x.shape)));
+    this.attentionBackwardKernels(this.attentionOperands([q, k, v, out, dOut]), lse, scale, dq.buffer, [dk.buffer, dv.buffer]);
+    return { dq, dk, dv };
   }
 
   attentionBackwardPacked(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): GpuBuffer {
-    const grads = this.attentionGradients(dOut, q, k, v, out, lse, scale, size);
-    if (!('packed' in grads)) throw new Error('unreachable');
-    return grads.packed;
-  }
-
-  /**
-   * Both backward kernels. With `packedSize`, dq, dk, dv land at q's, k's and v's own positions in one
-   * buffer of that many elements (written in place when q, k, v fit the kernel, else scattered after).
-   */
-  private attentionGradients(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, packedSize?: number):
-    AttentionGrads | { packed: GpuBuffer } {
-    const r = q.shape.length;
-    const [queries, headDim, keys] = [q.shape[r - 2], q.shape[r - 1], k.shape[r - 2]];
-    const { operands: [qo, ko, vo, oo, go], batch1, batches, copies, copied } = this.attentionOperands([q, k, v, out, dOut]);
-    const shape = { batches, batch1, queries, keys, headDim, scale };
-    const operands = { q: qo, k: ko, v: vo, out: oo, dOut: go };
-    const delta = this.allocate(batches * queries);
-    const release = () => {
-      this.free(delta);
-      for (const c of copies) this.free(c);
-    };
-    const inPlace = packedSize !== undefined && !copied[0] && !copied[1] && !copied[2];
-    if (inPlace) {
-      const packed = this.allocate(packedSize);
-      this.withContiguousAll([lse], ([lseB]) => {
-        attention.dispatch(this.runtime, 'backwardQuery', shape, operands, [go.buffer, oo.buffer, lseB, packed.buffer, delta.buffer], true);
-        attention.dispatch(this.runtime, 'backwardKey', shape, operands, [go.buffer, delta.buffer, lseB, packed.buffer], true);
-      });
-      release();
-      return { packed };
+    const packed = this.allocate(size);
+    const prepared = this.attentionOperands([q, k, v, out, dOut]);
+    if (!prepared.copied.slice(0, 3).some(Boolean)) {
+      this.attentionBackwardKernels(prepared, lse, scale, packed.buffer, [packed.buffer], true);
+      return packed;
     }
-    const [dq, dk, dv] = [q, k, v].map((x) => this.allocate(sizeOf(x.shape)));
-    this.withContiguousAll([lse], ([lseB]) => {
-      attention.dispatch(this.runtime, 'backwardQuery', shape, operands, [go.buffer, oo.buffer, lseB, dq.buffer, delta.buffer]);
-      attention.dispatch(this.runtime, 'backwardKey', shape, operands, [go.buffer, delta.buffer, lseB, dk.buffer, dv.buffer]);
-    });
-    release();
-    if (packedSize === undefined) return { dq, dk, dv };
-    const packed = this.allocate(packedSize);
-    [[dq, q], [dk, k], [dv, v]].forEach(([grad, view]) => {
+    // q, k, v were read through copies: compute the gradients apart, then move them to their positions.
+    for (const c of prepared.copies) this.free(c);
+    const grads = this.attentionBackward(dOut, q, k, v, out, lse, scale);
+    [[grads.dq, q], [grads.dk, k], [grads.dv, v]].forEach(([grad, view]) => {
       const g = grad as GpuBuffer, x = view as View;
       this.copyInto({ buffer: g, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 }, packed.buffer, x.strides, x.offset);
       this.free(g);
     });
-    return { packed };
+    return packed;
+  }
+
+  /** Both backward kernels: the first writes dq, the second dk and dv (`dkv`: both, or the one packed buffer). */
+  private attentionBackwardKernels(prepared: ReturnType<WebGpuBackend['attentionOperands']>, lse: View, scale: number,
+    dq: GPUBuffer, dkv: GPUBuffer[], packed = false): void {
+    const { operands: [q, k, v, out, dOut], views, batch1, batches, copies } = prepared;
+    const r = views[0].shape.length;
+    const shape = { batches, batch1, queries: views[0].shape[r - 2], keys: views[1].shape[r - 2], headDim: views[0].shape[r - 1], scale };
+    const operands = { q, k, v, out, dOut };
+    const delta = this.allocate(batches * shape.queries);
+    this.withContiguousAll([lse], ([lseB]) => {
+      attention.dispatch(this.runtime, 'backwardQuery', shape, operands, [dOut.buffer, out.buffer, lseB, dq, delta.buffer], packed);
+      attention.dispatch(this.runtime, 'backwardKey', shape, operands, [dOut.buffer, delta.buffer, lseB, ...dkv], packed);
+    });
+    this.free(delta);
+    for (const c of copies) this.free(c);
   }
 
   adamw(param: View, grad: View, m: View, v: View, hyper: AdamWHyper, gradScale?: View): AdamWResult {
