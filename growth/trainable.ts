@@ -8,7 +8,7 @@ import type { Tensor } from '../engine/index.ts';
 import { Batches, type BatchPosition } from '../models/data/batches.ts';
 import type { Dataset } from '../models/data/dataset.ts';
 import { trainFlopsPerImage } from '../models/flops.ts';
-import { AdamW, cosineWithWarmup, gradNormScale } from '../models/optim/optimizer.ts';
+import { AdamW, clippedStep, cosineWithWarmup } from '../models/optim/optimizer.ts';
 import { progress } from '../models/train/progress.ts';
 import type { ViT } from '../models/vit.ts';
 import type { MangoOperator } from './mango.ts';
@@ -81,10 +81,8 @@ export class TrainableGrowth {
         E.withBackend(backend, () => {
           loss.backward();
           for (const p of this.target.parameters()) { p.grad?.dispose(); p.grad = null; }
-          const clip = options.clipNorm ? gradNormScale(this.operator.namedParameters().map(([, t]) => t), options.clipNorm) : undefined;
-          optimizer.step(cosineWithWarmup(step, { base: options.lr, warmup: options.warmupSteps ?? 0, total: options.steps, min: options.lr * 0.1 }), clip?.scale);
-          clip?.norm.dispose();
-          clip?.scale.dispose();
+          clippedStep(optimizer, this.operator.namedParameters().map(([, t]) => t),
+            cosineWithWarmup(step, { base: options.lr, warmup: options.warmupSteps ?? 0, total: options.steps, min: options.lr * 0.1 }), options.clipNorm);
           optimizer.zeroGrad();
         });
         const value = await loss.item();

@@ -275,10 +275,10 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
   return [...unique.values()];
 }
 
-/** C = A·B (+ bias over every row when `bias` is given); `tuned` overrides the tuned/heuristic configuration. */
+/** C = A·B (+ bias over every row when `bias` is given); `chosen` overrides the tuned/heuristic configuration. */
 export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias?: GPUBuffer,
-  tuned = runtime.matmulTuning.configFor(problem) ?? chooseMatmul(problem, runtime.dawn.adapter.isSoftware)): void {
-  const config = bias ? { ...tuned, bias: true } : tuned;
+  chosen = runtime.matmulTuning.configFor(problem) ?? chooseMatmul(problem, runtime.dawn.adapter.isSoftware)): void {
+  const config = bias ? { ...chosen, bias: true } : chosen;
   const batches = problem.batchShape.reduce((x, y) => x * y, 1);
   if (problem.M === 0 || problem.N === 0 || batches === 0) return;
   const { tileM, tileN } = tileOf(config);

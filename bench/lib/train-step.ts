@@ -1,7 +1,7 @@
 /** One training step as the trainer does it (forward, label-smoothed loss, backward, clip, AdamW, read the loss). */
 import * as E from '../../engine/index.ts';
 import type { Batch } from '../../models/data/batches.ts';
-import { AdamW, gradNormScale } from '../../models/optim/optimizer.ts';
+import { AdamW, clippedStep } from '../../models/optim/optimizer.ts';
 import type { ViT } from '../../models/vit.ts';
 
 export function trainStep(model: ViT, batch: Batch): { step: () => Promise<number>; dispose: () => void } {
@@ -13,10 +13,7 @@ export function trainStep(model: ViT, batch: Batch): { step: () => Promise<numbe
         E.crossEntropy(model.forward(E.fromArray(batch.images, batch.shape)), E.fromArray(batch.labels, [batch.labels.length]), { labelSmoothing: 0.1 })));
       E.withBackend(backend, () => {
         loss.backward();
-        const clip = gradNormScale(model.parameters(), 1);
-        optimizer.step(1e-3, clip.scale);
-        clip.norm.dispose();
-        clip.scale.dispose();
+        clippedStep(optimizer, model.parameters(), 1e-3, 1);
         optimizer.zeroGrad();
       });
       const value = await loss.item();

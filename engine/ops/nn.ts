@@ -122,26 +122,25 @@ export function selfAttention(qkv: Tensor, heads: number): Tensor {
   return result;
 }
 
-/** q, k, v of a contiguous qkv [B, T, 3·H·d] as [B, H, T, d] views (no copies). */
+/** A [B, T, H·d] view (any strides, last axis uniform) as [B, H, T, d]: the head axis split off, no copy. */
+function splitHeads(v: View, heads: number): View {
+  const [batch, tokens, dim] = v.shape;
+  const headDim = dim / heads;
+  return { buffer: v.buffer, shape: [batch, heads, tokens, headDim], strides: [v.strides[0], headDim * v.strides[2], v.strides[1], v.strides[2]], offset: v.offset };
+}
+
+/** q, k, v of qkv [B, T, 3·H·d] as [B, H, T, d] views (no copies). */
 function headViews(qkv: Tensor, heads: number): [View, View, View] {
-  const [batch, tokens, width] = qkv.shape;
-  const dim = width / 3, headDim = dim / heads;
   const view = qkv.view();
-  const at = (part: number): View => ({
-    buffer: view.buffer, shape: [batch, heads, tokens, headDim], strides: [tokens * width, headDim, width, 1], offset: view.offset + part * dim,
-  });
-  return [at(0), at(1), at(2)];
+  const [batch, tokens, width] = qkv.shape;
+  const part = (i: number) => splitHeads({ ...view, shape: [batch, tokens, width / 3], offset: view.offset + i * (width / 3) * view.strides[2] }, heads);
+  return [part(0), part(1), part(2)];
 }
 
 /** selfAttention's backward as an op of its own: d(qkv) [B, T, 3·H·d] in one buffer. */
 export function selfAttentionBackward(dy: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, scale: number): Tensor {
-  const [batch, tokens, width] = qkv.shape;
-  const dim = width / 3, headDim = dim / heads;
-  const asHeads = (t: Tensor): View => {
-    const v = t.view();
-    return { buffer: v.buffer, shape: [batch, heads, tokens, headDim], strides: [v.strides[0], headDim * v.strides[2], v.strides[1], v.strides[2]], offset: v.offset };
-  };
-  const grad = qkv.backend.attentionBackwardPacked(asHeads(dy), ...headViews(qkv, heads), asHeads(out), lse.view(), scale, qkv.size);
+  const grad = qkv.backend.attentionBackwardPacked(splitHeads(dy.view(), heads), ...headViews(qkv, heads), splitHeads(out.view(), heads),
+    lse.view(), scale, qkv.size);
   return Tensor.fromBuffer(qkv.backend, grad, qkv.shape);
 }
 

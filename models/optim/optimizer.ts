@@ -125,6 +125,14 @@ export function gradNormScale(params: readonly Tensor[], maxNorm: number): { nor
   });
 }
 
+/** One optimizer step, with global-norm clipping to `maxNorm` (when given) folded into the update. */
+export function clippedStep(optimizer: Optimizer, params: readonly Tensor[], lr: number, maxNorm?: number): void {
+  const clip = maxNorm ? gradNormScale(params, maxNorm) : undefined;
+  optimizer.step(lr, clip?.scale);
+  clip?.norm.dispose();
+  clip?.scale.dispose();
+}
+
 /**
  * Scales all gradients in place so their global L2 norm is at most `maxNorm` (for code that reads the
  * gradients afterwards; optimizers take `gradNormScale`'s factor directly). Returns the norm before clipping.

@@ -13,7 +13,7 @@ import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { Batches, type Augmentation, type BatchPosition } from '../data/batches.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { trainFlopsPerImage } from '../flops.ts';
-import { AdamW, cosineWithWarmup, gradNormScale, SGD, type Optimizer } from '../optim/optimizer.ts';
+import { AdamW, clippedStep, cosineWithWarmup, SGD, type Optimizer } from '../optim/optimizer.ts';
 import type { ViT } from '../vit.ts';
 import { accuracy } from './evaluate.ts';
 import { progress } from './progress.ts';
@@ -171,10 +171,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       }));
       E.withBackend(model.backend, () => {
         loss.backward();
-        const clip = options.clipNorm ? gradNormScale(model.parameters(), options.clipNorm) : undefined;
-        optimizer.step(lr, clip?.scale);
-        clip?.norm.dispose();
-        clip?.scale.dispose();
+        clippedStep(optimizer, model.parameters(), lr, options.clipNorm);
         optimizer.zeroGrad();
       });
       lastLoss = await loss.item();
