@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { GpuDeviceLostError, MangoError, NoGpuAdapterError } from '../../errors.ts';
+import { startGentlePolling } from './gentle-polling.ts';
 
 type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 
@@ -53,6 +54,7 @@ let dawn: DawnModule | undefined;
 const instances = new Map<string, GPU>();
 const adapters: GPUAdapter[] = [];
 let openDevice: GPUDevice | undefined;
+let stopGentlePolling: (() => void) | undefined;
 
 function loadDawn(): DawnModule {
   if (dawn) return dawn;
@@ -104,6 +106,7 @@ export async function openDawnDevice(options: DeviceOptions = {}): Promise<DawnD
   adapters.push(adapter);
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   openDevice = device;
+  stopGentlePolling = process.env.MANGO_GENTLE_POLLING === '0' ? undefined : startGentlePolling();
 
   let lostMessage: string | undefined;
   let destroyedByUs = false;
@@ -131,4 +134,6 @@ export async function openDawnDevice(options: DeviceOptions = {}): Promise<DawnD
 export function closeDawnDevice(): void {
   openDevice?.destroy();
   openDevice = undefined;
+  stopGentlePolling?.();
+  stopGentlePolling = undefined;
 }
