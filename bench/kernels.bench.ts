@@ -47,7 +47,7 @@ const randn = (shape: number[]) => ({ ours: E.randn(shape, { backend: gpu }).kee
 function matmulCase(name: string, m: number, k: number, n: number): Case {
   const a = randn([m, k]), b = randn([k, n]);
   const flops = 2 * m * n * k;
-  return { name, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(2e8 / flops)), ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
+  return { name, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(1e9 / flops)), ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
 }
 
 function attentionCase(batchHeads: number, tokens: number, headDim: number, fused: boolean): Case {

@@ -23,7 +23,7 @@ export interface MatmulConfig {
   tileK: number;
   /** the shape is a multiple of the tile in M, N and K: no bounds checks */
   fits: boolean;
-  /** register design: thread x owns columns x, x+threadsX, ... of its tile (adjacent lanes read adjacent columns) */
+  /** thread x owns columns x, x+threadsX, ... of its tile (adjacent lanes read adjacent columns; on GPUs no shared-memory bank conflicts) */
   interleaved?: boolean;
   /** epilogue adds Bias[column] to every output (set per dispatch, not tuned) */
   bias?: boolean;
@@ -164,7 +164,7 @@ var<workgroup> Bs: array<f32, ${c.tileK * tileN}>;
   let tileRow = wid.y * ${tileM}u;
   let tileCol = wid.x * ${tileN}u;
   let row0 = tileRow + local.y * ${c.perThreadM}u;
-  let col0 = tileCol + local.x * ${c.perThreadN}u;
+  let col0 = tileCol + local.x${c.interleaved ? '' : ` * ${c.perThreadN}u`};
   let aBase = aBatchOffset(wid.z);
   let bBase = bBatchOffset(wid.z);
   let cBase = wid.z * p.M * p.N;
@@ -187,7 +187,7 @@ var<workgroup> Bs: array<f32, ${c.tileK * tileN}>;
     workgroupBarrier();
     for (var kk = 0u; kk < ${c.tileK}u; kk++) {
       ${unrolled(c.perThreadM, (i) => `let a${i} = As[kk * ${tileM}u + local.y * ${c.perThreadM}u + ${i}u];`)}
-      ${unrolled(c.perThreadN, (j) => `let b${j} = Bs[kk * ${tileN}u + local.x * ${c.perThreadN}u + ${j}u];`)}
+      ${unrolled(c.perThreadN, (j) => `let b${j} = Bs[kk * ${tileN}u + ${c.interleaved ? `local.x + ${j * c.threadsX}u` : `local.x * ${c.perThreadN}u + ${j}u`}];`)}
       ${fma(c)}
     }
     workgroupBarrier();
@@ -249,7 +249,8 @@ export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): Ma
 
 /**
  * Configurations worth timing for a problem (the autotuner's search space): the heuristic's choice, register
- * blocks of 8×16, 8×8 and 4×4 outputs per thread in every workgroup aspect ratio, and the tiled design. Every candidate sums
+ * blocks of 8×16, 8×8 and 4×4 outputs per thread in every workgroup aspect ratio, and the tiled design (on
+ * hardware adapters also 64×128 and 128×128 tiles; MANGO_MATMUL_CANDIDATES=all lists those anywhere). Every candidate sums
  * over k in the same order, so all of them give bit-identical results; only speed differs.
  */
 export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolean): MatmulConfig[] {
@@ -266,6 +267,14 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
   register(4, 4, 4, 4);
   register(4, 4, 8, 8);
   out.push({ design: 'tiled', threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 });
+  const all = process.env.MANGO_MATMUL_CANDIDATES === 'all';
+  if (!softwareAdapter || all) {
+    // GPU tiles: bigger register blocks per thread (more FMAs per shared-memory load), columns interleaved
+    // across lanes; the 128×128 tile only where the output is big enough to fill the GPU with them.
+    out.push({ design: 'tiled', threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16, interleaved: true });
+    out.push({ design: 'tiled', threadsX: 16, threadsY: 8, perThreadM: 8, perThreadN: 8, tileK: 16, interleaved: true });
+    if (M * N >= 1 << 20 || all) out.push({ design: 'tiled', threadsX: 16, threadsY: 16, perThreadM: 8, perThreadN: 8, tileK: 8, interleaved: true });
+  }
   const unique = new Map<string, MatmulConfig>();
   for (const base of out) {
     const { tileM, tileN } = tileOf({ ...base, fits: false });

@@ -1,4 +1,4 @@
-/** Writes a benchmark table as JSON and Markdown under bench/results/, and prints it. */
+/** Writes a benchmark table as JSON and Markdown under bench/results/ (or $MANGO_BENCH_RESULTS), and prints it. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -7,7 +7,7 @@ export interface Row {
 }
 
 export function report(name: string, title: string, device: string, rows: readonly Row[], notes: string[] = []): void {
-  const folder = fileURLToPath(new URL('../results/', import.meta.url));
+  const folder = process.env.MANGO_BENCH_RESULTS ? `${process.env.MANGO_BENCH_RESULTS.replace(/\/$/, '')}/` : fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(folder, { recursive: true });
   const columns = Object.keys(rows[0] ?? {});
   const cell = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v);
@@ -19,5 +19,5 @@ export function report(name: string, title: string, device: string, rows: readon
   ].join('\n');
   writeFileSync(`${folder}${name}.json`, JSON.stringify({ title, device, date: new Date().toISOString(), rows, notes }, null, 2));
   writeFileSync(`${folder}${name}.md`, markdown);
-  console.log(`\n${markdown}\nwrote bench/results/${name}.json and .md`);
+  console.log(`\n${markdown}\nwrote ${folder}${name}.json and .md`);
 }

@@ -46,7 +46,9 @@ gpuTest('every candidate configuration, with vector or scalar reads, gives bit-i
     const read = async () => new Float32Array(await rt.read(c, 0, batches * p.M * p.N * 4));
     dispatch(rt, p, a, b, c, undefined, chooseMatmul(p, rt.dawn.adapter.isSoftware));
     const reference = await read();
+    process.env.MANGO_MATMUL_CANDIDATES = 'all';   // the hardware-only tiles too, whatever this adapter is
     const candidates = candidateConfigs(p, rt.dawn.adapter.isSoftware);
+    delete process.env.MANGO_MATMUL_CANDIDATES;
     assert.ok(candidates.length >= 5, `${candidates.length} candidates`);
     for (const config of candidates) {
       for (const reads of ['vector', 'scalar']) {

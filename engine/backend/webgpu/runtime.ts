@@ -36,7 +36,7 @@ export class GpuRuntime {
     this.batch = new CommandBatch(device, () => this.pool.afterSubmit(), options.maxCommandsPerSubmit);
     const { adapter } = dawn;
     // The suffix names the candidate space: a cache tuned over an older space is tuned again.
-    this.matmulTuning = new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description} (space 3)`, adapter.isSoftware);
+    this.matmulTuning = new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description} (space 4)`, adapter.isSoftware);
   }
 
   static async open(options: RuntimeOptions = {}): Promise<GpuRuntime> {
