@@ -75,14 +75,14 @@ function modeProductCase(p: number, i: number, q: number, j: number): Case {
 function softmaxCase(rows: number, cols: number, what: string): Case {
   const x = randn([rows, cols]);
   const bytes = 2 * 4 * rows * cols;
-  return { name: `softmax [${rows},${cols}] (${what})`, work: bytes, unit: 'GB/s', reps: Math.max(1, Math.round(5e7 / bytes)), ours: () => x.ours.softmax(-1), tfjs: () => tf.softmax(x.tfjs) };
+  return { name: `softmax [${rows},${cols}] (${what})`, work: bytes, unit: 'GB/s', reps: Math.max(1, Math.round(2e8 / bytes)), ours: () => x.ours.softmax(-1), tfjs: () => tf.softmax(x.tfjs) };
 }
 
 function layerNormCase(rows: number, cols: number, what: string): Case {
   const x = randn([rows, cols]), gamma = randn([cols]), beta = randn([cols]);
   const bytes = 2 * 4 * rows * cols;
   return {
-    name: `layer norm [${rows},${cols}] (${what})`, work: bytes, unit: 'GB/s', reps: Math.max(1, Math.round(5e7 / bytes)),
+    name: `layer norm [${rows},${cols}] (${what})`, work: bytes, unit: 'GB/s', reps: Math.max(1, Math.round(2e8 / bytes)),
     ours: () => E.layerNorm(x.ours, gamma.ours, beta.ours, 1e-6),
     tfjs: () => tfjsLayerNorm(tf, x.tfjs, gamma.tfjs, beta.tfjs, 1e-6),
   };

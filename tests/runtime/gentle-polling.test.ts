@@ -1,3 +1,4 @@
+import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startGentlePolling } from '../../engine/backend/webgpu/gentle-polling.ts';
@@ -44,6 +45,7 @@ test('gentle polling: anonymous native polls go to a timer after a short immedia
     for (const h of streak) clearImmediate(h);
     await sleep(20);
     assert.is(ran, 0, 'cleared polls must not run');
+    assert.is(await promisify(setImmediate)('value'), 'value', 'util.promisify(setImmediate) still works');
   } finally {
     stop();
   }

@@ -7,6 +7,8 @@
  * binding's anonymous ones; every other callback passes through untouched) to a short timer instead: the first few polls
  * stay immediate (a quick readback pays nothing), later ones sleep `intervalMs` between polls.
  */
+import { promisify } from 'node:util';
+
 type Immediate = typeof globalThis.setImmediate;
 
 const immediatePolls = 4;
@@ -48,6 +50,8 @@ function install(intervalMs: number): void {
     if (handle instanceof Object && '_onTimeout' in handle) clearTimeout(handle as NodeJS.Timeout);
     else originalClear(handle as NodeJS.Immediate);
   }) as typeof globalThis.clearImmediate;
+  // util.promisify(setImmediate) keeps working while we are installed.
+  Object.defineProperty(gentle, promisify.custom, { value: (original as unknown as Record<symbol, unknown>)[promisify.custom] });
   globalThis.setImmediate = gentle;
   globalThis.clearImmediate = clear;
 }
