@@ -24,15 +24,23 @@ const tuning = await E.tuneKernels(gpu);   // what the trainer does after its fi
 if (tuning) console.log(`autotuned ${tuning.tuned} matmul shapes in ${tuning.seconds.toFixed(1)} s (mean estimated speed-up ${tuning.speedup.toFixed(2)}×)`);
 for (let i = 0; i < 2; i++) await step();
 let wall = Infinity;
+let wallTotal = 0;
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < 3; i++) {
   const t0 = performance.now();
   await step();
   wall = Math.min(wall, performance.now() - t0);
+  wallTotal += performance.now() - t0;
 }
+// Process CPU (main thread + the driver's shader threads): on a software adapter, main-thread time spent
+// waiting or encoding is time the shaders do not get.
+const cpu = process.cpuUsage(cpu0);
+const cpuPerStep = (cpu.user + cpu.system) / 1000 / 3;
 const kernels = await gpu.runtime.profile(step);
 const total = kernels.reduce((s, k) => s + k.milliseconds, 0);
 const dispatches = kernels.reduce((s, k) => s + k.count, 0);
 console.log(`${configName}, batch ${batchSize}: wall ${wall.toFixed(0)} ms/step (${(batchSize / wall * 1000).toFixed(0)} img/s) unprofiled; GPU ${total.toFixed(0)} ms in ${dispatches} dispatches (profiled: one pass per dispatch)`);
+console.log(`process CPU ${cpuPerStep.toFixed(0)} ms/step (${(cpuPerStep / (wallTotal / 3)).toFixed(2)} cores busy on average)`);
 for (const k of kernels.sort((a, b) => b.milliseconds - a.milliseconds).slice(0, 25)) {
   console.log(`${k.milliseconds.toFixed(1).padStart(8)} ms ${(100 * k.milliseconds / total).toFixed(1).padStart(5)}% ×${String(k.count).padStart(4)}  ${k.key}`);
 }
