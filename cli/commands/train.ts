@@ -57,18 +57,19 @@ export const trainCommand = {
       console.log(help);
       return 0;
     }
-    const earlier = listCheckpoints(join(values.out!, 'checkpoints'));
-    if (!values.resume && earlier.length > 0) {
-      throw new MangoError(`${values.out} already holds ${earlier.length} checkpoint(s) of an earlier run (newest ${earlier.at(-1)})`,
-        'pass --resume to continue that run, or choose another --out; nothing was overwritten');
-    }
-    makeFolder(values.out!, 'the run folder');
     const config = loadConfig(values.config!);
     const data = loadData(values.data!, values['data-dir'], integer(values.subset, 'subset', 1), integer(values['test-subset'], 'test-subset', 1));
     checkDataFitsModel(data.train, config);
     const batchSize = integer(values.batch, 'batch', 1)!;
     const perEpoch = Math.floor(data.train.count / batchSize);
     const steps = integer(values.steps, 'steps', 1) ?? perEpoch * integer(values.epochs, 'epochs', 1)!;
+    // Arguments first, then the run folder: a typo is reported as such, not as an earlier run's conflict.
+    const earlier = listCheckpoints(join(values.out!, 'checkpoints'));
+    if (!values.resume && earlier.length > 0) {
+      throw new MangoError(`${values.out} already holds ${earlier.length} checkpoint(s) of an earlier run (newest ${earlier.at(-1)})`,
+        'pass --resume to continue that run, or choose another --out; nothing was overwritten');
+    }
+    makeFolder(values.out!, 'the run folder');
     const backend = await chooseBackend(values.backend);
     const seed = integer(values.seed, 'seed')!;
     const optimizer = values.optimizer === 'sgd' ? 'sgd' : values.optimizer === 'adamw' ? 'adamw' : undefined;

@@ -1,6 +1,6 @@
 /** The `mango` CLI: help, friendly errors, a small training run with checkpoint, resume and inspect. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,11 @@ test('--help on every command; unknown command and bad options are friendly', ()
   const badConfig = mango('train', '--config', 'nope', '--backend', 'cpu');
   assert.is(badConfig.status, 1);
   assert.match(badConfig.stderr, /unknown config "nope"[\s\S]*fix: use one of/);
+  const earlierRun = mkdtempSync(join(tmpdir(), 'earlier-'));
+  mkdirSync(join(earlierRun, 'checkpoints'));
+  writeFileSync(join(earlierRun, 'checkpoints', 'step-00000001.safetensors'), '');
+  const typoOverEarlierRun = mango('train', '--config', 'nope', '--backend', 'cpu', '--out', earlierRun);
+  assert.match(typoOverEarlierRun.stderr, /unknown config "nope"/, 'argument errors come before the run-folder conflict');
   const noData = mango('train', '--data-dir', '/nonexistent', '--backend', 'cpu');
   assert.match(noData.stderr, /does not exist[\s\S]*setup\.sh/);
   const badNumber = mango('train', '--batch', 'many', '--backend', 'cpu', '--data-dir', fashionMnistLikeFolder(32, 8));

@@ -43,6 +43,12 @@ export interface DawnDevice {
   readonly adapter: AdapterReport;
   readonly limits: Record<(typeof wantedLimits)[number], number>;
   readonly features: ReadonlySet<string>;
+  /**
+   * Whether waits poll gently (gentle-polling.ts): by default on software adapters, where the binding's
+   * spin takes a core from the shaders; on hardware GPUs the spin costs only host CPU and a timer would add
+   * up to a millisecond per readback. MANGO_GENTLE_POLLING=1 / =0 forces it.
+   */
+  readonly gentlePolling: boolean;
   /** Throws GpuDeviceLostError if the device was lost for any reason other than our own destroy(). */
   assertAlive(): void;
   destroy(): void;
@@ -106,7 +112,9 @@ export async function openDawnDevice(options: DeviceOptions = {}): Promise<DawnD
   adapters.push(adapter);
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   openDevice = device;
-  stopGentlePolling = process.env.MANGO_GENTLE_POLLING === '0' ? undefined : startGentlePolling();
+  const forcedPolling = process.env.MANGO_GENTLE_POLLING;
+  const gentlePolling = forcedPolling === '1' || (forcedPolling !== '0' && report.isSoftware);
+  stopGentlePolling = gentlePolling ? startGentlePolling() : undefined;
 
   let lostMessage: string | undefined;
   let destroyedByUs = false;
@@ -116,7 +124,7 @@ export async function openDawnDevice(options: DeviceOptions = {}): Promise<DawnD
   const limits = Object.fromEntries(wantedLimits.map((name) => [name, device.limits[name]])) as DawnDevice['limits'];
 
   return {
-    device, adapter: report, limits, features: new Set(requiredFeatures),
+    device, adapter: report, limits, features: new Set(requiredFeatures), gentlePolling,
     assertAlive() {
       if (lostMessage !== undefined) {
         throw new GpuDeviceLostError(`the GPU device was lost (${lostMessage})`,

@@ -3,9 +3,10 @@
  * with a native callback that runs `ProcessEvents` — a busy loop that keeps one core spinning for as long
  * as the GPU works. On a software adapter that core is one of the few the shaders run on (lavapipe on
  * 2 cores: the step took ~35 % longer while the loss readback spun). The binding looks `setImmediate` up
- * on the global object at every tick, so while a device is open we route *native* callbacks (the
- * binding's anonymous ones; every other callback passes through untouched) to a short timer instead: the first few polls
- * stay immediate (a quick readback pays nothing), later ones sleep `intervalMs` between polls.
+ * on the global object at every tick, so while a device on a software adapter is open (device.ts
+ * decides) we route the binding's ticks — anonymous native callbacks; every other callback passes
+ * through untouched — to a short timer instead: the first few polls of a wait stay immediate (a quick
+ * readback pays nothing), later ones sleep `intervalMs` between polls.
  */
 import { promisify } from 'node:util';
 
