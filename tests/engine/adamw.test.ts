@@ -3,7 +3,9 @@
  * gradient scale, and the squared norms used for clipping; on CPU and WebGPU.
  */
 import { test } from 'uvu';
+import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.ts';
+import { WebGpuBackend } from '../../engine/backend/webgpu/backend.ts';
 import { close } from '../helpers/check-op.ts';
 import { poisonedGpuBackend } from '../helpers/gpu.ts';
 
@@ -60,6 +62,28 @@ for (const backend of [E.cpuBackend(), gpu]) {
     const tensors = [E.fromArray(values[0], [5], backend!), E.fromArray(values[1], [20000], backend!),
       E.fromArray(values[2], [64, 33], backend!).transpose(0, 1), E.fromArray(values[3], [], backend!)];
     const norms = E.squaredNorms(tensors);
+    close(await norms.data(), values.map((v) => v.reduce((s, x) => s + x * x, 0)), 2e-5, 'Σx²');
+  });
+
+  (backend ? test : test.skip)(`squaredNorms: many small tensors (batched), mixed with big, strided, offset and empty ones, on ${backend?.name ?? 'webgpu'}`, async () => {
+    const r = new E.Random(4);
+    const sizes = Array.from({ length: 40 }, (_, i) => (i === 7 ? 70000 : i === 20 ? 0 : i === 13 ? 2 * (1 + r.int(1500)) : 1 + r.int(3000)));
+    const values = sizes.map((n) => Float32Array.from({ length: n }, () => r.normal()));
+    const tensors = values.map((v, i) => {
+      if (i % 9 === 4 && v.length >= 4) {
+        // a view at an offset into a bigger buffer
+        const host = Float32Array.from({ length: v.length + 3 }, (_, j) => (j < 3 ? 100 : v[j - 3]));
+        return E.slice(E.fromArray(host, [host.length], backend!), [3]);
+      }
+      if (i === 13) return E.fromArray(v, [2, v.length / 2], backend!).transpose(0, 1);   // strided
+      return E.fromArray(v, [v.length], backend!);
+    });
+    const runtime = backend instanceof WebGpuBackend ? backend.runtime : undefined;
+    const before = runtime?.batch.dispatches ?? 0;
+    const norms = E.squaredNorms(tensors);
+    // 37 small contiguous tensors in runs split by the big (7), strided (13) and empty (20) ones: a few
+    // batched dispatches, not one or two per tensor.
+    if (runtime) assert.ok(runtime.batch.dispatches - before <= 8, `${runtime.batch.dispatches - before} dispatches for 40 norms`);
     close(await norms.data(), values.map((v) => v.reduce((s, x) => s + x * x, 0)), 2e-5, 'Σx²');
   });
 }

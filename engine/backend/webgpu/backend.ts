@@ -7,6 +7,7 @@ import * as attention from '../../../kernels/attention.ts';
 import * as elementwise from '../../../kernels/elementwise.ts';
 import * as matmul from '../../../kernels/matmul.ts';
 import * as reduce from '../../../kernels/reduce.ts';
+import * as sumSquaresMany from '../../../kernels/sum-squares-many.ts';
 import * as rows from '../../../kernels/rows.ts';
 import { coalesce } from './layout.ts';
 import { GpuRuntime } from './runtime.ts';
@@ -18,6 +19,8 @@ export interface GpuBuffer {
 }
 
 const gpu = (view: View) => (view.buffer as GpuBuffer).buffer;
+/** Tensors up to this size take one workgroup each in the batched squared-norm kernel (bigger ones split). */
+const smallNormElements = 1 << 16;
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
@@ -290,12 +293,28 @@ export class WebGpuBackend implements Backend {
 
   squaredNorms(xs: readonly View[]): GpuBuffer {
     const out = this.allocate(xs.length);
+    // Small contiguous tensors (most gradients) share dispatches, a workgroup each; the rest get the
+    // general reduction, which splits long runs across workgroups.
+    const slots = Math.min(sumSquaresMany.maxSlots, this.runtime.dawn.limits.maxStorageBuffersPerShaderStage - 1);
+    const pending: { input: sumSquaresMany.SquaredNormInput; index: number }[] = [];
+    const flush = () => {
+      if (pending.length) sumSquaresMany.dispatch(this.runtime, pending.map((p) => p.input), out.buffer, pending[0].index);
+      pending.length = 0;
+    };
     xs.forEach((x, i) => {
+      const count = sizeOf(x.shape);
+      if (count > 0 && count <= smallNormElements && isContiguous(x.shape, x.strides)) {
+        if (pending.length && pending.at(-1)!.index !== i - 1) flush();
+        pending.push({ input: { buffer: gpu(x), offset: x.offset, count }, index: i });
+        if (pending.length === slots) flush();
+        return;
+      }
       const all = coalesce(x.shape, [x.strides]);
       reduce.dispatch(this.runtime, 'sumSquares', gpu(x), {
         keptShape: [], keptStrides: [], runShape: all.shape, runStrides: all.strides[0], offset: x.offset,
       }, out.buffer, i);
     });
+    flush();
     return out;
   }
 

@@ -1,0 +1,62 @@
+/**
+ * Σx² of several small contiguous tensors in one dispatch (gradient clipping's squared norms): tensor s
+ * is bound as x{s}, workgroup s strides over it and tree-reduces in workgroup memory, writing
+ * out[outOffset + s]. One dispatch per `slots` tensors instead of one or two per tensor.
+ */
+import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import { UniformLayout, at } from './uniforms.ts';
+
+const workgroupSize = 64;
+/** Most tensors in one dispatch (WebGPU guarantees 8 storage buffers per stage; one is the output). */
+export const maxSlots = 15;
+
+const layoutFor = (slots: number) => new UniformLayout('Params', [
+  ['outOffset', 'u32'], ['counts', 'u32x', slots], ['offsets', 'u32x', slots],
+]);
+
+export function cacheKey(slots: number): string {
+  return `sumSquaresMany[${slots}]`;
+}
+
+export function wgsl(slots: number): string {
+  const cases = Array.from({ length: slots }, (_, s) =>
+    `case ${s}u: { for (var i = lid; i < count; i += ${workgroupSize}u) { let v = x${s}[offset + i]; acc += v * v; } }`).join('\n    ');
+  return `${layoutFor(slots).wgsl()}
+${Array.from({ length: slots }, (_, s) => `@group(0) @binding(${s}) var<storage, read> x${s}: array<f32>;`).join('\n')}
+@group(0) @binding(${slots}) var<storage, read_write> out: array<f32>;
+@group(0) @binding(${slots + 1}) var<uniform> p: Params;
+var<workgroup> lanes: array<f32, ${workgroupSize}>;
+@compute @workgroup_size(${workgroupSize}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let slot = wid.x;
+  let count = ${at('p.counts', 'slot')};
+  let offset = ${at('p.offsets', 'slot')};
+  var acc = 0.0;
+  switch slot {
+    ${cases}
+    default: {}
+  }
+  lanes[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${workgroupSize / 2}u; s > 0u; s = s / 2u) {
+    if (lid < s) { lanes[lid] += lanes[lid + s]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[p.outOffset + slot] = lanes[0]; }
+}`;
+}
+
+export interface SquaredNormInput {
+  buffer: GPUBuffer;
+  /** first element and element count of the (contiguous) tensor in `buffer` */
+  offset: number;
+  count: number;
+}
+
+/** out[outOffset + s] = Σ inputs[s]²; at most `maxSlots` inputs. */
+export function dispatch(runtime: GpuRuntime, inputs: readonly SquaredNormInput[], out: GPUBuffer, outOffset: number): void {
+  const slots = inputs.length;
+  if (slots === 0) return;
+  if (slots > maxSlots) throw new Error(`sumSquaresMany takes at most ${maxSlots} tensors, got ${slots}`);
+  const uniforms = layoutFor(slots).pack({ outOffset, counts: inputs.map((x) => x.count), offsets: inputs.map((x) => x.offset) });
+  runtime.dispatch({ key: cacheKey(slots), wgsl: () => wgsl(slots) }, [...inputs.map((x) => x.buffer), out], [slots, 1, 1], uniforms);
+}
