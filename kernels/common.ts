@@ -91,3 +91,26 @@ export function stridedWalk(rank: number, shape: string, views: readonly { name:
 export const isNanFn = `fn isNan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn nanValue() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }`;
 export const nanConst = 'nanValue()';
+
+/**
+ * Shared-memory tree reductions over a workgroup of `size` lanes (a power of two): `reduceSum(v, lid)` and
+ * `reduceMax(v, lid)` return the workgroup's total to every lane.
+ */
+export function workgroupReductions(size: number): string {
+  const tree = (combine: string) => `workgroupBarrier();
+  lanes[lid] = v;
+  workgroupBarrier();
+  for (var s = ${size / 2}u; s > 0u; s = s / 2u) {
+    if (lid < s) { ${combine} }
+    workgroupBarrier();
+  }
+  return lanes[0];`;
+  return `
+var<workgroup> lanes: array<f32, ${size}>;
+fn reduceSum(v: f32, lid: u32) -> f32 {
+  ${tree('lanes[lid] += lanes[lid + s];')}
+}
+fn reduceMax(v: f32, lid: u32) -> f32 {
+  ${tree('lanes[lid] = max(lanes[lid], lanes[lid + s]);')}
+}`;
+}

@@ -4,7 +4,7 @@
  * the column sums layer norm's dgamma/dbeta need.
  */
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
-import { flatWorkgroupIndex, gridFor, linearBuiltins } from './common.ts';
+import { flatWorkgroupIndex, gridFor, linearBuiltins, workgroupReductions } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
 
 const workgroupSize = 64;
@@ -15,35 +15,11 @@ export function perThreadRows(rows: number): boolean {
   return rows >= 64;
 }
 
-/** Shared-memory tree reduction helpers over `workgroupSize` lanes. */
-const reductions = `
-var<workgroup> lanes: array<f32, ${workgroupSize}>;
-fn reduceSum(v: f32, lid: u32) -> f32 {
-  workgroupBarrier();
-  lanes[lid] = v;
-  workgroupBarrier();
-  for (var s = ${workgroupSize / 2}u; s > 0u; s = s / 2u) {
-    if (lid < s) { lanes[lid] += lanes[lid + s]; }
-    workgroupBarrier();
-  }
-  return lanes[0];
-}
-fn reduceMax(v: f32, lid: u32) -> f32 {
-  workgroupBarrier();
-  lanes[lid] = v;
-  workgroupBarrier();
-  for (var s = ${workgroupSize / 2}u; s > 0u; s = s / 2u) {
-    if (lid < s) { lanes[lid] = max(lanes[lid], lanes[lid + s]); }
-    workgroupBarrier();
-  }
-  return lanes[0];
-}`;
-
 const header = (bindings: string[]) => `
 ${layout.wgsl()}
 ${bindings.map((b, i) => `@group(0) @binding(${i}) ${b}`).join('\n')}
 @group(0) @binding(${bindings.length}) var<uniform> p: Params;
-${reductions}`;
+${workgroupReductions(workgroupSize)}`;
 
 /** Entry point of the per-thread variants: one invocation per row, no barriers. */
 const perThreadMain = `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {

@@ -4,6 +4,7 @@
  * out[outOffset + s]. One dispatch per `slots` tensors instead of one or two per tensor.
  */
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import { workgroupReductions } from './common.ts';
 import { UniformLayout, at } from './uniforms.ts';
 
 const workgroupSize = 64;
@@ -25,7 +26,7 @@ export function wgsl(slots: number): string {
 ${Array.from({ length: slots }, (_, s) => `@group(0) @binding(${s}) var<storage, read> x${s}: array<f32>;`).join('\n')}
 @group(0) @binding(${slots}) var<storage, read_write> out: array<f32>;
 @group(0) @binding(${slots + 1}) var<uniform> p: Params;
-var<workgroup> lanes: array<f32, ${workgroupSize}>;
+${workgroupReductions(workgroupSize)}
 @compute @workgroup_size(${workgroupSize}) fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let slot = wid.x;
   let count = ${at('p.counts', 'slot')};
@@ -35,13 +36,8 @@ var<workgroup> lanes: array<f32, ${workgroupSize}>;
     ${cases}
     default: {}
   }
-  lanes[lid] = acc;
-  workgroupBarrier();
-  for (var s = ${workgroupSize / 2}u; s > 0u; s = s / 2u) {
-    if (lid < s) { lanes[lid] += lanes[lid + s]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { out[p.outOffset + slot] = lanes[0]; }
+  let total = reduceSum(acc, lid);
+  if (lid == 0u) { out[p.outOffset + slot] = total; }
 }`;
 }
 
