@@ -29,8 +29,19 @@ function usage(): string {
     ...Object.keys(commands).map((c) => `  ${c.padEnd(10)} ${summaries[c]}`)].join('\n');
 }
 
+/** `--lr -1` means the value -1 (no flag looks like a number), so it is checked as one rather than called ambiguous. */
+function attachNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (/^--[^=]+$/.test(args[i]) && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...given] = argv;
+  const rest = attachNegativeValues(given);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? 0 : 1;
@@ -51,6 +62,13 @@ async function main(argv: string[]): Promise<number> {
 /** Long jobs that run in a supervised worker, restarted from their checkpoints after a native crash or device loss. */
 const supervisedCommands = new Set(['train', 'grow', 'experiment']);
 exitWithSupervisor();
+// A reader that stops early (`mango inspect f | head`) closes the pipe: that ends the output, not in a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 
 let code = 1;
 try {

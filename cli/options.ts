@@ -1,11 +1,22 @@
 /** Shared CLI plumbing: backend choice, dataset loading, config resolution, Ctrl-C handling. */
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { CheckpointError } from '../models/checkpoint/safetensors.ts';
 import * as E from '../engine/index.ts';
 import { MangoError, NoGpuAdapterError } from '../engine/index.ts';
-import { resolveConfig, type ViTConfig } from '../models/config.ts';
+import { configFields, resolveConfig, type ViTConfig } from '../models/config.ts';
 import { loadCifar10, loadFashionMnist, subset, type Dataset } from '../models/data/dataset.ts';
 
-export async function chooseBackend(name: string | undefined): Promise<E.Backend> {
+export const backendNames = ['webgpu', 'cpu'] as const;
+export type BackendName = (typeof backendNames)[number];
+
+/** --backend, checked before anything starts. */
+export function backendName(value: string | undefined): BackendName | undefined {
+  if (value === undefined || (backendNames as readonly string[]).includes(value)) return value as BackendName | undefined;
+  throw new MangoError(`unknown --backend "${value}"`, `use ${backendNames.join(' or ')} (default: webgpu, falling back to cpu when there is no adapter)`);
+}
+
+export async function chooseBackend(name: BackendName | undefined): Promise<E.Backend> {
   if (name === 'cpu') return E.setBackend('cpu');
   try {
     const backend = await E.setBackend('webgpu');
@@ -34,6 +45,8 @@ export function loadConfig(value: string): ViTConfig {
       throw new MangoError(`config file ${value} is not valid JSON (${(cause as Error).message})`, 'fix the JSON syntax', { cause });
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new MangoError(`config file ${value} must hold a JSON object`, 'see models/config.ts for the fields');
+    const unknown = Object.keys(parsed).filter((k) => !(configFields as readonly string[]).includes(k));
+    if (unknown.length) throw new MangoError(`config file ${value} has unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`, `the fields are ${configFields.join(', ')}`);
     return resolveConfig(parsed as Partial<ViTConfig>);
   }
   return resolveConfig(value);
@@ -78,9 +91,35 @@ export function integer(value: string | undefined, name: string, min = 0): numbe
   return n;
 }
 
-export function number(value: string | undefined, name: string): number | undefined {
+export function number(value: string | undefined, name: string, range: { min?: number; above?: number } = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new MangoError(`--${name} must be a number (got "${value}")`, `pass e.g. --${name} 0.001`);
+  const { min, above } = range;
+  const bound = above !== undefined ? ` > ${above}` : min !== undefined ? ` ≥ ${min}` : '';
+  if (value.trim() === '' || !Number.isFinite(n) || (above !== undefined && !(n > above)) || (min !== undefined && !(n >= min))) {
+    throw new MangoError(`--${name} must be a number${bound} (got "${value}")`, `pass e.g. --${name}=0.001`);
+  }
   return n;
+}
+
+/** A number > 0 (learning rates, budgets). */
+export const positive = (value: string | undefined, name: string) => number(value, name, { above: 0 });
+
+/**
+ * Fails now, with the real cause, if `dir` could not be created later: the nearest existing ancestor must be
+ * a writable folder. Nothing is created, so a run that stops before its first write leaves nothing behind.
+ */
+export function checkCanCreate(dir: string, what: string): void {
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  let code: string | undefined;
+  if (!statSync(at).isDirectory()) code = 'ENOTDIR';
+  else {
+    try {
+      accessSync(at, constants.W_OK);
+    } catch (error) {
+      code = (error as NodeJS.ErrnoException).code;
+    }
+  }
+  if (code) throw new CheckpointError(`cannot create ${what} ${dir} (${code})`, 'choose a writable output folder (--out)');
 }

@@ -22,6 +22,7 @@ import { accuracyPlot } from './plot.ts';
 import { claimRun, releaseRun } from './run-claim.ts';
 import { accuracyAt, flopsToReach, meanAndSpread, meanCurve, saving } from './savings.ts';
 import { makeFolder } from '../models/checkpoint/folder.ts';
+import { checkSameSettings } from '../models/checkpoint/recorded-settings.ts';
 
 export interface MethodSpec {
   method: GrowthMethod;
@@ -288,13 +289,37 @@ export function markdownTable(result: Omit<ExperimentResult, 'interrupted'>, spe
   ].join('\n');
 }
 
-export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentResult> {
-  makeFolder(spec.outDir, 'the experiment folder');
-  writeJson(join(spec.outDir, 'spec.json'), {
+/** What every run of an experiment folder shares (not which methods and seeds it holds): spec.json records it. */
+export function sharedSettings(spec: Omit<ExperimentSpec, 'backend'>): Record<string, unknown> {
+  return {
     source: spec.source, target: spec.target, batchSize: spec.batchSize, sourceSteps: spec.sourceSteps, targetSteps: spec.targetSteps,
-    lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, mangoNoise: spec.mangoNoise, evalEvery: spec.evalEvery,
-    methods: spec.methods, seeds: spec.seeds, train: spec.train.count, test: spec.test.count,
-  });
+    lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, mangoNoise: spec.mangoNoise ?? null, evalEvery: spec.evalEvery,
+    train: spec.train.count, test: spec.test.count, augmentation: spec.augmentation ?? null, labelSmoothing: spec.labelSmoothing ?? null,
+  };
+}
+
+/** Fields spec.json gained later: a folder written before them is not refused for lacking them. */
+const fieldsAddedLater = ['augmentation', 'labelSmoothing'];
+
+/**
+ * Refuses to reuse a folder whose runs were made with other settings (their results would be mixed with
+ * new ones, and spec.json would then describe neither). More methods or seeds may be added to a folder.
+ */
+export function checkExperimentFolder(spec: Omit<ExperimentSpec, 'backend'>): void {
+  const recorded = readJson<Record<string, unknown>>(join(spec.outDir, 'spec.json'));
+  if (!recorded) return;
+  const shared = Object.entries(sharedSettings(spec)).filter(([k]) => k in recorded || !fieldsAddedLater.includes(k));
+  checkSameSettings(`the experiment in ${spec.outDir}`, Object.fromEntries(shared.map(([k]) => [k, recorded[k] ?? null])), Object.fromEntries(shared),
+    'rerun with the recorded settings (see its spec.json), or choose another --out for the new ones');
+}
+
+export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentResult> {
+  checkExperimentFolder(spec);
+  const recorded = readJson<{ methods?: MethodSpec[]; seeds?: number[] }>(join(spec.outDir, 'spec.json'));
+  makeFolder(spec.outDir, 'the experiment folder');
+  const methods = [...(recorded?.methods ?? [])];
+  for (const m of spec.methods) if (!methods.some((r) => labelOf(r) === labelOf(m))) methods.push(m);
+  writeJson(join(spec.outDir, 'spec.json'), { ...sharedSettings(spec), methods, seeds: [...new Set([...(recorded?.seeds ?? []), ...spec.seeds])].sort((a, b) => a - b) });
   const runs: RunRecord[] = [];
   let interrupted = false;
   try {

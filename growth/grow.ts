@@ -16,8 +16,10 @@ import { MangoError } from '../engine/index.ts';
 import { validateConfig, type ViTConfig } from '../models/config.ts';
 import { ViT } from '../models/vit.ts';
 import { deepen, widen, type WidthKind } from './baselines/fixed.ts';
+import { checkHeadDim } from './baselines/index-maps.ts';
 import { LigoOperator } from './ligo.ts';
 import { MangoOperator, type MangoOptions } from './mango.ts';
+import { checkPackable } from './pack.ts';
 import { mangoOperator, TrainableGrowth } from './trainable.ts';
 
 export const growthMethods = ['mango', 'ligo', 'bert2bert-fpi', 'bert2bert-aki', 'net2net', 'stackbert', 'scratch'] as const;
@@ -38,13 +40,35 @@ export interface GrowResult {
   cost: { operatorParameters: number; operatorMacsPerStep: number; order?: string };
 }
 
-export async function grow(source: ViT, targetConfig: ViTConfig, method: GrowthMethod, options: GrowOptions = {}): Promise<GrowResult> {
+/**
+ * Everything that can be wrong with a growth request, checked on the configs alone (before any device work):
+ * an unknown method, a smaller target, a different input/output format, a bad rank, a head-dimension change
+ * for the head-wise methods, an MLP ratio the method cannot map.
+ */
+export function checkGrowth(s: ViTConfig, targetConfig: ViTConfig, method: string, options: { rank?: number } = {}): asserts method is GrowthMethod {
   validateConfig(targetConfig, 'target config');
-  if (!growthMethods.includes(method)) throw new MangoError(`unknown growth method "${method}"`, `use one of: ${growthMethods.join(', ')}`);
-  const s = source.config;
+  if (!growthMethods.includes(method as GrowthMethod)) throw new MangoError(`unknown growth method "${method}"`, `use one of: ${growthMethods.join(', ')}`);
+  if (method === 'scratch') return;
   if (targetConfig.dim < s.dim || targetConfig.depth < s.depth) {
     throw new MangoError(`cannot grow d${s.dim}·L${s.depth} into the smaller d${targetConfig.dim}·L${targetConfig.depth}`, 'choose a target at least as wide and as deep as the source');
   }
+  for (const key of ['imageSize', 'channels', 'patchSize', 'classes'] as const) {
+    if (s[key] !== targetConfig[key]) throw new MangoError(`source and target differ in ${key} (${s[key]} vs ${targetConfig[key]})`, 'growth keeps the input and output format; only width and depth grow');
+  }
+  if (method === 'mango') {
+    const rank = options.rank ?? 1;
+    if (!Number.isInteger(rank) || rank < 1) throw new MangoError(`Mango rank must be an integer ≥ 1 (got ${rank})`, 'use --rank 1, 2, 4, …');
+    checkPackable(s);
+    checkPackable(targetConfig);
+    return;
+  }
+  if (method === 'ligo' && targetConfig.mlpRatio !== s.mlpRatio) throw new MangoError('LiGO needs the same MLP ratio in source and target', 'grow between configs with equal mlpRatio');
+  if (method === 'ligo' || targetConfig.dim > s.dim) checkHeadDim(s, targetConfig);
+}
+
+export async function grow(source: ViT, targetConfig: ViTConfig, method: GrowthMethod, options: GrowOptions = {}): Promise<GrowResult> {
+  const s = source.config;
+  checkGrowth(s, targetConfig, method, options);
   const backend = options.backend ?? source.backend;
   const random = new E.Random(options.seed ?? 0);
   const target = new ViT(targetConfig, { random, backend });
@@ -57,9 +81,6 @@ export async function grow(source: ViT, targetConfig: ViTConfig, method: GrowthM
     return { target, operator: growth, mango, cost: { operatorParameters: mango.parameterCount(), operatorMacsPerStep: mango.macs(), order: mango.order } };
   }
   if (method === 'ligo') {
-    if (targetConfig.dim / targetConfig.heads !== s.dim / s.heads) {
-      throw new MangoError(`LiGO grows heads at a fixed head dimension (source ${s.dim / s.heads}, target ${targetConfig.dim / targetConfig.heads})`, 'set target heads = source heads × target width / source width');
-    }
     const ligo = new LigoOperator(s, targetConfig, { random, backend });
     const growth = new TrainableGrowth(source, target, ligo);
     growth.materialize();

@@ -14,6 +14,8 @@ export interface ViTConfig {
   dropPath: number;
 }
 
+export const configFields = ['imageSize', 'channels', 'patchSize', 'dim', 'depth', 'heads', 'mlpRatio', 'classes', 'dropout', 'dropPath'] as const satisfies readonly (keyof ViTConfig)[];
+
 const base = { mlpRatio: 4, dropout: 0, dropPath: 0 };
 const fmnist = { ...base, imageSize: 28, channels: 1, patchSize: 7, classes: 10 };
 const cifar = { ...base, imageSize: 32, channels: 3, patchSize: 4, classes: 10 };

@@ -55,3 +55,31 @@ export class ViT extends Module {
     return this.head.forward(x.slice([0, 0], [x.shape[0], 1]).reshape([x.shape[0], this.config.dim]));
   }
 }
+
+/**
+ * The parameter names and shapes a ViT of `config` has, in state-dict order, without building it (checks a
+ * weights file against a config before any device work). A test holds it equal to the model's own.
+ */
+export function vitParameterShapes(config: ViTConfig): Map<string, number[]> {
+  const { dim, channels, patchSize, classes } = config;
+  const hidden = Math.round(dim * config.mlpRatio);
+  const shapes = new Map<string, number[]>([
+    ['cls_token', [1, 1, dim]], ['pos_embed', [1, tokensOf(config), dim]],
+    ['patch_embed.proj.weight', [dim, channels, patchSize, patchSize]], ['patch_embed.proj.bias', [dim]],
+  ]);
+  const linear = (name: string, out: number, inp: number) => { shapes.set(`${name}.weight`, [out, inp]); shapes.set(`${name}.bias`, [out]); };
+  const norm = (name: string) => { shapes.set(`${name}.weight`, [dim]); shapes.set(`${name}.bias`, [dim]); };
+  for (let l = 0; l < config.depth; l++) {
+    const b = `blocks.${l}`;
+    norm(`${b}.norm1`);
+    linear(`${b}.attn.qkv`, 3 * dim, dim);
+    linear(`${b}.attn.proj`, dim, dim);
+    norm(`${b}.norm2`);
+    linear(`${b}.mlp.fc1`, hidden, dim);
+    linear(`${b}.mlp.fc2`, dim, hidden);
+  }
+  norm('norm');
+  linear('head', classes, dim);
+  return shapes;
+}
+

@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
 import { describe } from '../../models/config.ts';
-import { growthMethods, type GrowthMethod } from '../../growth/grow.ts';
-import { markdownTable, runExperiment, type MethodSpec } from '../../growth/experiment.ts';
-import { checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number } from '../options.ts';
+import { checkGrowth, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
+import { checkExperimentFolder, markdownTable, runExperiment, type MethodSpec } from '../../growth/experiment.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
 /** The main job (`npm start`): sized to finish in about 15 minutes on 2 CPU cores through lavapipe. */
 const mainJob = {
@@ -65,30 +65,41 @@ export const experimentCommand = {
       'source-epochs': '3', 'target-epochs': '3', 'op-steps': '100', out: 'runs/experiment',
     } as Record<string, string>;
     const v = { ...defaults, ...Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined && x !== false)) } as Record<string, string | undefined>;
+    // Every argument is checked before any data loads or the GPU starts.
     const source = loadConfig(v.source!);
     const target = loadConfig(v.target!);
-    const data = loadData(v.data!, v['data-dir'], integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1));
-    checkDataFitsModel(data.train, source);
-    checkDataFitsModel(data.train, target);
-    const batchSize = integer(v.batch, 'batch', 1)!;
-    const perEpoch = Math.floor(data.train.count / batchSize);
-    const epochs = (name: string) => Math.max(1, Math.round(perEpoch * number(v[name], name)!));
-    const targetSteps = epochs('target-epochs');
-    const evals = integer(v.evals, 'evals', 1) ?? 8;
-    const backend = await chooseBackend(v.backend);
     const methods = parseMethods(v.methods!);
     if (!methods.some((m) => m.method === 'scratch')) methods.unshift({ method: 'scratch' });
+    for (const m of methods) checkGrowth(source, target, m.method, m);
+    const batchSize = integer(v.batch, 'batch', 1)!;
     const seeds = Array.from({ length: integer(v.seeds, 'seeds', 1)! }, (_, i) => i);
+    const evals = integer(v.evals, 'evals', 1) ?? 8;
+    const subsets = [integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1)] as const;
+    const epochFractions = { source: positive(v['source-epochs'], 'source-epochs')!, target: positive(v['target-epochs'], 'target-epochs')! };
+    const lr = positive(v.lr, 'lr') ?? 1e-3;
+    const warmup = integer(v.warmup, 'warmup');
+    const operatorSteps = integer(v['op-steps'], 'op-steps', 0)!;
+    const operatorLr = positive(v['op-lr'], 'op-lr') ?? 1e-3;
+    const mangoNoise = number(v.noise, 'noise', { min: 0 });
+    const backendChoice = backendName(v.backend);
+
+    const data = loadData(v.data!, v['data-dir'], ...subsets);
+    checkDataFitsModel(data.train, source);
+    checkDataFitsModel(data.train, target);
+    const perEpoch = Math.floor(data.train.count / batchSize);
+    const steps = (epochs: number) => Math.max(1, Math.round(perEpoch * epochs));
+    const targetSteps = steps(epochFractions.target);
+    const settings = {
+      source, target, train: data.train, test: data.test, batchSize, sourceSteps: steps(epochFractions.source), targetSteps, lr,
+      warmupSteps: warmup ?? Math.round(targetSteps * 0.05), operatorSteps, operatorLr, mangoNoise,
+      evalEvery: Math.max(1, Math.floor(targetSteps / evals)), methods, seeds, outDir: v.out!, labelSmoothing: 0.1,
+    };
+    checkExperimentFolder(settings);
+    checkCanCreate(v.out!, 'the experiment folder');
+    const backend = await chooseBackend(backendChoice);
     console.log(`experiment: ${describe(source)} → ${describe(target)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test), ${describeBackend(backend)}`);
     console.log(`methods ${methods.map((m) => m.method + (m.rank ? `:${m.rank}` : '')).join(', ')} × seeds ${seeds.join(', ')}; ${targetSteps} target steps of ${batchSize}; folder ${v.out}`);
-    const result = await runExperiment({
-      source, target, train: data.train, test: data.test, backend, batchSize,
-      sourceSteps: epochs('source-epochs'), targetSteps, lr: number(v.lr, 'lr') ?? 1e-3,
-      warmupSteps: integer(v.warmup, 'warmup') ?? Math.round(targetSteps * 0.05),
-      operatorSteps: integer(v['op-steps'], 'op-steps', 1)!, operatorLr: number(v['op-lr'], 'op-lr') ?? 1e-3, mangoNoise: number(v.noise, 'noise'),
-      evalEvery: Math.max(1, Math.floor(targetSteps / evals)), methods, seeds, outDir: v.out!,
-      labelSmoothing: 0.1, showProgress: true, signal: interruptSignal(), log: (line) => console.log(line),
-    });
+    const result = await runExperiment({ ...settings, backend, showProgress: true, signal: interruptSignal(), log: (line) => console.log(line) });
     if (result.interrupted) {
       console.log(`stopped; finished runs are kept. Rerun the same command to resume (${v.out}).`);
       return 130;

@@ -1,30 +1,37 @@
-/** `mango grow`: grow a trained checkpoint into a larger config with any method; writes timm-named weights. */
+/** `mango grow`: grow any timm-layout ViT file into a larger config with any method; writes timm-named weights. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
-import { loadCheckpoint } from '../../models/checkpoint/checkpoint.ts';
 import { writeSafetensors } from '../../models/checkpoint/safetensors.ts';
-import { describe } from '../../models/config.ts';
+import { loadViTWeights } from '../../models/checkpoint/weights.ts';
+import { describe, type ViTConfig } from '../../models/config.ts';
+import { defaultFashionMnistDir } from '../../models/data/dataset.ts';
 import { accuracy } from '../../models/train/evaluate.ts';
 import { ViT } from '../../models/vit.ts';
-import { grow, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
-import { checkDataFitsModel, chooseBackend, integer, loadConfig, loadData, number } from '../options.ts';
-import { makeFolder } from '../../models/checkpoint/folder.ts';
+import { checkGrowth, grow, growthMethods } from '../../growth/grow.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, integer, loadConfig, loadData, positive } from '../options.ts';
 
-const help = `usage: mango grow --from <checkpoint.safetensors> --to <config> [options]
+const help = `usage: mango grow --from <weights.safetensors> --to <config> [options]
 
-  --from <file>          source checkpoint (step-*.safetensors from mango train)
-  --to <config>          target config preset or JSON file
-  --method <name>        ${growthMethods.join(' | ')}   [mango]
-  --rank <n>             Mango rank R                                             [1]
-  --op-steps <n>         operator training steps (mango, ligo)                    [100]
-  --op-lr <x>            operator learning rate                                   [0.001]
-  --batch <n>            operator training batch                                  [128]
-  --data, --data-dir, --subset, --test-subset   data for operator training and the accuracy report
-  --seed <n>                                                                      [0]
-  --out <folder>         writes grown.safetensors (timm names, loads with strict=True)   [runs/grow]
-  --backend <name>       webgpu | cpu
-Then: mango train --init <out>/grown.safetensors --config <same config> ...`;
+  --from <file>            the source: any safetensors file with timm VisionTransformer names — a mango
+                           checkpoint (its .optim file is not needed), a grown.safetensors, or a file written
+                           by PyTorch / timm (F32, F16 or BF16)
+  --heads <n>              the source's attention heads, when the file does not record its architecture
+  --source-config <c>      or the source's whole config (preset or JSON file); it must fit the file
+  --to <config>            target config preset or JSON file
+  --method <name>          ${growthMethods.join(' | ')}   [mango]
+  --rank <n>               Mango rank R                                             [1]
+  --op-steps <n>           operator training steps (mango, ligo); 0: the initial operator   [100]
+  --op-lr <x>              operator learning rate                                   [0.001]
+  --batch <n>              operator training batch                                  [128]
+  --data, --data-dir, --subset, --test-subset
+                           data for operator training and the accuracy report; needed only when the operator
+                           trains (without it, Fashion-MNIST reports accuracy when it fits the model)
+  --seed <n>                                                                        [0]
+  --out <folder>           writes grown.safetensors (timm names, loads with strict=True)   [runs/grow]
+  --backend <name>         webgpu | cpu
+Then: mango train --init <out>/grown.safetensors ...   (the architecture comes from the file)`;
 
 export const growCommand = {
   summary: 'grow a checkpoint',
@@ -33,8 +40,9 @@ export const growCommand = {
       args,
       options: {
         from: { type: 'string' }, to: { type: 'string' }, method: { type: 'string', default: 'mango' }, rank: { type: 'string', default: '1' },
+        heads: { type: 'string' }, 'source-config': { type: 'string' },
         'op-steps': { type: 'string', default: '100' }, 'op-lr': { type: 'string', default: '0.001' }, batch: { type: 'string', default: '128' },
-        data: { type: 'string', default: 'fashion-mnist' }, 'data-dir': { type: 'string' }, subset: { type: 'string' }, 'test-subset': { type: 'string', default: '2000' },
+        data: { type: 'string' }, 'data-dir': { type: 'string' }, subset: { type: 'string' }, 'test-subset': { type: 'string', default: '2000' },
         seed: { type: 'string', default: '0' }, out: { type: 'string', default: 'runs/grow' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -42,31 +50,59 @@ export const growCommand = {
       console.log(help);
       return 0;
     }
-    if (!v.from || !v.to) throw new MangoError('grow needs --from <checkpoint> and --to <config>', 'see mango grow --help');
-    if (!growthMethods.includes(v.method as GrowthMethod)) throw new MangoError(`unknown method "${v.method}"`, `use one of: ${growthMethods.join(', ')}`);
-    const checkpoint = loadCheckpoint(v.from);
-    const target = loadConfig(v.to);
-    makeFolder(v.out!, 'the output folder');
-    const backend = await chooseBackend(v.backend);
-    const data = loadData(v.data!, v['data-dir'], integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1));
-    checkDataFitsModel(data.train, target);
-    const source = new ViT(checkpoint.state.config, { backend });
-    source.loadState(checkpoint.model);
-    console.log(`growing ${describe(source.config)} (${(100 * await accuracy(source, data.test)).toFixed(2)}% on ${data.test.count} test images) → ${describe(target)} with ${v.method}`);
+    // Every argument is checked before any data loads or the GPU starts.
+    if (!v.from || !v.to) throw new MangoError('grow needs --from <weights.safetensors> and --to <config>', 'see mango grow --help');
+    const rank = integer(v.rank, 'rank', 1)!;
+    const opSteps = integer(v['op-steps'], 'op-steps', 0)!;
+    const opLr = positive(v['op-lr'], 'op-lr')!;
+    const batchSize = integer(v.batch, 'batch', 1)!;
     const seed = integer(v.seed, 'seed')!;
-    const grown = await grow(source, target, v.method as GrowthMethod, { rank: integer(v.rank, 'rank', 1), seed, backend });
+    const subsets = [integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1)] as const;
+    const backend = backendName(v.backend);
+    const weights = loadViTWeights(v.from, {
+      heads: integer(v.heads, 'heads', 1), config: v['source-config'] ? loadConfig(v['source-config']) : undefined,
+      configLabel: `--source-config ${v['source-config']}`, configFlag: '--source-config',
+    });
+    const target = loadConfig(v.to);
+    const method = v.method!;
+    checkGrowth(weights.config, target, method, { rank });
+    const path = join(v.out!, 'grown.safetensors');
+    if (existsSync(path)) throw new MangoError(`${path} already exists`, 'choose another --out (or remove that file); nothing was overwritten');
+    checkCanCreate(v.out!, 'the output folder');
+
+    const trainsOperator = (method === 'mango' || method === 'ligo') && opSteps > 0;
+    const data = trainsOperator || v.data || v['data-dir'] ? loadData(v.data ?? 'fashion-mnist', v['data-dir'], ...subsets) : defaultReportData(target, subsets);
+    if (data) checkDataFitsModel(data.train, target);
+    const device = await chooseBackend(backend);
+    for (const note of weights.notes) console.log(`note: ${note}`);
+    const source = new ViT(weights.config, { backend: device });
+    source.loadState(weights.tensors);
+    const report = async (model: ViT) => (data ? `${(100 * await accuracy(model, data.test)).toFixed(2)}% on ${data.test.count} ${data.test.name} test images` : 'accuracy not measured');
+    console.log(`growing ${describe(source.config)} (architecture from the file's ${weights.configSource === 'metadata' ? 'metadata' : 'tensor shapes'}; ${await report(source)}) → ${describe(target)} with ${method}`);
+    if (!data) console.log('no dataset used: nothing to train the operator on was needed (pass --data-dir to report accuracy)');
+    const grown = await grow(source, target, method, { rank, seed, backend: device });
     let operatorFlops = 0;
     if (grown.operator) {
-      console.log(`operator: ${grown.cost.operatorParameters.toLocaleString('en')} parameters, contraction order ${grown.cost.order}, ${(2 * grown.cost.operatorMacsPerStep / 1e9).toFixed(3)} GFLOPs per forward`);
-      const trained = await grown.operator.trainOperator({ steps: integer(v['op-steps'], 'op-steps', 1)!, data: data.train, batchSize: integer(v.batch, 'batch', 1)!, lr: number(v['op-lr'], 'op-lr')!, seed, labelSmoothing: 0.1, clipNorm: 1 });
-      operatorFlops = trained.flops;
-      grown.operator.materialize();
+      console.log(`operator: ${grown.cost.operatorParameters.toLocaleString('en')} parameters, contraction order ${grown.cost.order ?? '—'}, ${(2 * grown.cost.operatorMacsPerStep / 1e9).toFixed(3)} GFLOPs per forward`);
+      if (trainsOperator) {
+        const trained = await grown.operator.trainOperator({ steps: opSteps, data: data!.train, batchSize, lr: opLr, seed, labelSmoothing: 0.1, clipNorm: 1 });
+        operatorFlops = trained.flops;
+        grown.operator.materialize();
+      } else {
+        console.log('--op-steps 0: the operator keeps its initialisation');
+      }
     }
-    const acc = await accuracy(grown.target, data.test);
-    const path = join(v.out!, 'grown.safetensors');
-    writeSafetensors(path, await grown.target.state(), { format: 'mango-weights', config: JSON.stringify(target), grownFrom: v.from, method: v.method!, operatorFlops: String(operatorFlops) });
-    console.log(`grown model: ${(100 * acc).toFixed(2)}% test accuracy; operator training ${(operatorFlops / 1e12).toFixed(4)} TFLOPs; wrote ${path}`);
+    writeSafetensors(path, await grown.target.state(), {
+      format: 'mango-weights', config: JSON.stringify(target), grownFrom: v.from, method, ...(method === 'mango' ? { rank: String(rank) } : {}),
+      operatorSteps: String(trainsOperator ? opSteps : 0), operatorFlops: String(operatorFlops),
+    });
+    console.log(`grown model: ${await report(grown.target)}; operator training ${(operatorFlops / 1e12).toFixed(4)} TFLOPs; wrote ${path}`);
     return 0;
   },
 };
 
+/** Fashion-MNIST for the accuracy report only, when it is installed and fits the model; otherwise none. */
+function defaultReportData(target: ViTConfig, subsets: readonly [number | undefined, number | undefined]) {
+  const fits = target.imageSize === 28 && target.channels === 1 && target.classes === 10;
+  return fits && existsSync(join(defaultFashionMnistDir, 't10k-images-idx3-ubyte.gz')) ? loadData('fashion-mnist', undefined, ...subsets) : undefined;
+}

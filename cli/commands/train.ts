@@ -1,18 +1,21 @@
-/** `mango train`: train a ViT from scratch (or resume), print accuracy, write checkpoints and logs. */
+/** `mango train`: train a ViT from scratch, from grown weights, or resume; print accuracy, write checkpoints and logs. */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { MangoError } from '../../engine/index.ts';
 import { listCheckpoints } from '../../models/checkpoint/checkpoint.ts';
-import { makeFolder } from '../../models/checkpoint/folder.ts';
+import { checkSameSettings } from '../../models/checkpoint/recorded-settings.ts';
 import { readSafetensors } from '../../models/checkpoint/safetensors.ts';
-import { describe } from '../../models/config.ts';
+import { loadViTWeights, type ViTWeights } from '../../models/checkpoint/weights.ts';
+import { describe, type ViTConfig } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { ViT } from '../../models/vit.ts';
-import { checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number } from '../options.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
+
+const defaultConfig = 'fmnist-d64-l4';
 
 const help = `usage: mango train [options]
 
-  --config <name|file.json>  model config preset (e.g. fmnist-d64-l4) or JSON file   [fmnist-d64-l4]
+  --config <name|file.json>  model config preset (e.g. fmnist-d64-l4) or JSON file   [${defaultConfig}; with --init: the file's]
   --data <name>              fashion-mnist | cifar10                                   [fashion-mnist]
   --data-dir <folder>        dataset folder (default for Fashion-MNIST: /usr/share/datasets/fashion-mnist)
   --epochs <n>               epochs to train                                           [1]
@@ -32,10 +35,66 @@ const help = `usage: mango train [options]
   --checkpoint-every <n>     checkpoint every n steps                                  [each epoch]
   --seed <n>                 seed for init, data order, augmentation, dropout          [0]
   --out <folder>             run folder for checkpoints and log.jsonl                  [runs/train]
-  --resume                   continue from the newest checkpoint in --out
-  --init <weights>           start from these weights (e.g. grown.safetensors from mango grow)
+  --resume                   continue the run in --out; settings not given are the run's own, given ones
+                             must match it (only --steps / --epochs may grow, to train longer)
+  --init <weights>           start from these weights: grown.safetensors, a checkpoint, or a timm-named
+                             safetensors file; the architecture is the file's (a --config must agree)
+  --heads <n>                attention heads, for an --init file that does not record its architecture
   --backend <name>           webgpu | cpu (default: webgpu, CPU if no adapter)
   -h, --help`;
+
+/** What makes a run what it is: recorded in its checkpoints, checked on --resume. */
+interface TrainSettings {
+  config: ViTConfig;
+  data: string;
+  subset?: number;
+  testSubset?: number;
+  batch: number;
+  lr: number;
+  minLr: number;
+  warmup?: number;
+  weightDecay: number;
+  labelSmoothing: number;
+  clip: number;
+  optimizer: 'adamw' | 'sgd';
+  augment: boolean;
+  seed: number;
+  init?: string;
+}
+
+type Given = Record<string, string | boolean | undefined>;
+
+function optimizerName(value: string | undefined): 'adamw' | 'sgd' | undefined {
+  if (value === undefined || value === 'adamw' || value === 'sgd') return value;
+  throw new MangoError(`unknown --optimizer "${value}"`, 'use adamw or sgd (adamw is Adam with decoupled weight decay)');
+}
+
+/** The settings given on the command line, each validated; undefined where a flag was not given. */
+function givenSettings(v: Given, weights: ViTWeights | undefined): Partial<TrainSettings> {
+  const s = (k: string) => v[k] as string | undefined;
+  return {
+    config: weights?.config ?? (s('config') ? loadConfig(s('config')!) : undefined), data: s('data'),
+    subset: integer(s('subset'), 'subset', 1), testSubset: integer(s('test-subset'), 'test-subset', 1), batch: integer(s('batch'), 'batch', 1),
+    lr: positive(s('lr'), 'lr'), minLr: number(s('min-lr'), 'min-lr', { min: 0 }), warmup: integer(s('warmup'), 'warmup'),
+    weightDecay: number(s('weight-decay'), 'weight-decay', { min: 0 }), labelSmoothing: number(s('label-smoothing'), 'label-smoothing', { min: 0 }),
+    clip: number(s('clip'), 'clip', { min: 0 }), optimizer: optimizerName(s('optimizer')), augment: v['no-augment'] ? false : undefined,
+    seed: integer(s('seed'), 'seed'), init: s('init'),
+  };
+}
+
+const defaults: Omit<TrainSettings, 'config'> = {
+  data: 'fashion-mnist', batch: 128, lr: 1e-3, minLr: 1e-5, weightDecay: 0.05, labelSmoothing: 0.1, clip: 1, optimizer: 'adamw', augment: true, seed: 0,
+};
+
+const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
+
+/** The settings the newest checkpoint in `out` recorded (undefined: no run there yet, or one from before settings were recorded). */
+function recordedSettings(out: string): { settings?: TrainSettings; steps?: number; path: string } | undefined {
+  const newest = listCheckpoints(join(out, 'checkpoints')).at(-1);
+  if (!newest) return undefined;
+  const state = JSON.parse(readSafetensors(newest).metadata.state ?? '{}');
+  return { settings: state.extra?.settings, steps: state.extra?.totalSteps, path: newest };
+}
 
 export const trainCommand = {
   summary: 'train a ViT',
@@ -43,49 +102,72 @@ export const trainCommand = {
     const { values } = parseArgs({
       args,
       options: {
-        config: { type: 'string', default: 'fmnist-d64-l4' }, data: { type: 'string', default: 'fashion-mnist' }, 'data-dir': { type: 'string' },
-        epochs: { type: 'string', default: '1' }, steps: { type: 'string' }, batch: { type: 'string', default: '128' },
-        lr: { type: 'string', default: '0.001' }, 'min-lr': { type: 'string', default: '1e-5' }, warmup: { type: 'string' },
-        'weight-decay': { type: 'string', default: '0.05' }, 'label-smoothing': { type: 'string', default: '0.1' }, clip: { type: 'string', default: '1' },
-        optimizer: { type: 'string', default: 'adamw' }, 'no-augment': { type: 'boolean', default: false },
+        config: { type: 'string' }, data: { type: 'string' }, 'data-dir': { type: 'string' },
+        epochs: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' },
+        lr: { type: 'string' }, 'min-lr': { type: 'string' }, warmup: { type: 'string' },
+        'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' }, clip: { type: 'string' },
+        optimizer: { type: 'string' }, 'no-augment': { type: 'boolean', default: false },
         subset: { type: 'string' }, 'test-subset': { type: 'string' }, 'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' },
-        seed: { type: 'string', default: '0' }, out: { type: 'string', default: 'runs/train' }, resume: { type: 'boolean', default: false }, init: { type: 'string' },
-        backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+        seed: { type: 'string' }, out: { type: 'string', default: 'runs/train' }, resume: { type: 'boolean', default: false }, init: { type: 'string' },
+        heads: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
       },
     });
     if (values.help) {
       console.log(help);
       return 0;
     }
-    const config = loadConfig(values.config!);
-    const data = loadData(values.data!, values['data-dir'], integer(values.subset, 'subset', 1), integer(values['test-subset'], 'test-subset', 1));
-    checkDataFitsModel(data.train, config);
-    const batchSize = integer(values.batch, 'batch', 1)!;
-    const perEpoch = Math.floor(data.train.count / batchSize);
-    const steps = integer(values.steps, 'steps', 1) ?? perEpoch * integer(values.epochs, 'epochs', 1)!;
-    // Arguments first, then the run folder: a typo is reported as such, not as an earlier run's conflict.
-    const earlier = listCheckpoints(join(values.out!, 'checkpoints'));
-    if (!values.resume && earlier.length > 0) {
-      throw new MangoError(`${values.out} already holds ${earlier.length} checkpoint(s) of an earlier run (newest ${earlier.at(-1)})`,
+    // Every argument first, then the run folder and the data: a typo is reported as such, and nothing starts.
+    const out = values.out!;
+    const backend = backendName(values.backend);
+    const epochs = integer(values.epochs, 'epochs', 1);
+    const givenSteps = integer(values.steps, 'steps', 1);
+    const evalEvery = integer(values['eval-every'], 'eval-every');
+    const checkpointEvery = integer(values['checkpoint-every'], 'checkpoint-every');
+    const heads = integer(values.heads, 'heads', 1);
+    const weights = values.init
+      ? loadViTWeights(values.init, { config: values.config ? loadConfig(values.config) : undefined, configLabel: `--config ${values.config}`, heads, configFlag: '--config' })
+      : undefined;
+    if (heads !== undefined && !weights) throw new MangoError('--heads applies to an --init file only', 'set the heads in --config (a preset or JSON file)');
+    const given = defined(givenSettings(values, weights));
+
+    const earlier = recordedSettings(out);
+    if (earlier && !values.resume) {
+      throw new MangoError(`${out} already holds checkpoints of an earlier run (newest ${earlier.path})`,
         'pass --resume to continue that run, or choose another --out; nothing was overwritten');
     }
-    makeFolder(values.out!, 'the run folder');
-    const backend = await chooseBackend(values.backend);
-    const seed = integer(values.seed, 'seed')!;
-    const optimizer = values.optimizer === 'sgd' ? 'sgd' : values.optimizer === 'adamw' ? 'adamw' : undefined;
-    if (!optimizer) throw new Error(`--optimizer must be adamw or sgd`);
-    console.log(`training ${describe(config)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test) for ${steps} steps of ${batchSize} on ${describeBackend(backend)}`);
-    const model = new ViT(config, { seed, backend });
-    if (values.init) model.loadState(readSafetensors(values.init).tensors);
-    console.log(`${model.parameterCount().toLocaleString('en')} parameters; run folder ${values.out}`);
+    const recorded = values.resume ? earlier?.settings : undefined;
+    if (recorded) {
+      checkSameSettings(`the run in ${out}`, Object.fromEntries(Object.keys(given).map((k) => [k, recorded[k as keyof TrainSettings]])), given,
+        'leave those flags out to continue with the recorded ones (only --steps / --epochs may change), or train into another --out');
+    } else if (values.resume && earlier) {
+      console.error(`note: ${earlier.path} predates recorded settings; resuming with the settings given now`);
+    }
+    const settings: TrainSettings = { ...defaults, config: loadConfig(defaultConfig), ...recorded, ...given };
+
+    const data = loadData(settings.data, values['data-dir'], settings.subset, settings.testSubset);
+    checkDataFitsModel(data.train, settings.config);
+    const perEpoch = Math.floor(data.train.count / settings.batch);
+    const steps = givenSteps ?? (epochs !== undefined ? perEpoch * epochs : undefined) ?? earlier?.steps ?? perEpoch;
+    checkCanCreate(out, 'the run folder');
+    const device = await chooseBackend(backend);
+    const config = settings.config;
+    console.log(`training ${describe(config)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test) for ${steps} steps of ${settings.batch} on ${describeBackend(device)}`);
+    for (const note of weights?.notes ?? []) console.log(`note: ${note}`);
+    const model = new ViT(config, { seed: settings.seed, backend: device });
+    if (weights && !recorded) {
+      model.loadState(weights.tensors);
+      console.log(`initialised from ${weights.path} (architecture from its ${weights.configSource === 'metadata' ? 'metadata' : 'tensor shapes'})`);
+    }
+    console.log(`${model.parameterCount().toLocaleString('en')} parameters; run folder ${out}`);
+    const warmupSteps = settings.warmup ?? Math.round(steps * 0.05);
     const result = await trainModel({
-      model, train: data.train, test: data.test, batchSize, steps,
-      lr: number(values.lr, 'lr')!, minLr: number(values['min-lr'], 'min-lr'), warmupSteps: integer(values.warmup, 'warmup') ?? Math.round(steps * 0.05),
-      weightDecay: number(values['weight-decay'], 'weight-decay'), labelSmoothing: number(values['label-smoothing'], 'label-smoothing'),
-      clipNorm: number(values.clip, 'clip'), optimizer, seed,
-      augmentation: values['no-augment'] ? undefined : { cropPadding: 2, horizontalFlip: true },
-      evalEvery: integer(values['eval-every'], 'eval-every') ?? perEpoch, checkpointEvery: integer(values['checkpoint-every'], 'checkpoint-every') ?? perEpoch,
-      outDir: values.out, resume: values.resume, signal: interruptSignal(), label: 'train',
+      model, train: data.train, test: data.test, batchSize: settings.batch, steps,
+      lr: settings.lr, minLr: settings.minLr, warmupSteps, weightDecay: settings.weightDecay, labelSmoothing: settings.labelSmoothing,
+      clipNorm: settings.clip, optimizer: settings.optimizer, seed: settings.seed,
+      augmentation: settings.augment ? { cropPadding: 2, horizontalFlip: true } : undefined,
+      evalEvery: evalEvery ?? perEpoch, checkpointEvery: checkpointEvery ?? perEpoch,
+      outDir: out, resume: values.resume, signal: interruptSignal(), label: 'train',
+      extra: { settings: { ...settings, warmup: warmupSteps }, totalSteps: steps },
       onEval: (p) => console.error(`  step ${p.step}: test accuracy ${(100 * p.accuracy).toFixed(2)}%`),
     });
     if (result.resumedFrom !== undefined) console.log(`resumed from step ${result.resumedFrom}`);
@@ -94,7 +176,7 @@ export const trainCommand = {
       return 130;
     }
     console.log(`done: ${result.steps} steps, test accuracy ${(100 * result.finalAccuracy).toFixed(2)}%, ${(result.flops / 1e12).toFixed(3)} TFLOPs, ${result.imagesPerSecond.toFixed(0)} img/s`);
-    console.log(`checkpoints and log.jsonl in ${values.out}`);
+    console.log(`checkpoints and log.jsonl in ${out}`);
     return 0;
   },
 };

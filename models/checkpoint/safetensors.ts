@@ -1,5 +1,5 @@
 /**
- * safetensors (read and write, F32 tensors): an 8-byte little-endian header length, a JSON header
+ * safetensors (reads F32, F16, BF16 and F64 tensors as F32; writes F32): an 8-byte little-endian header length, a JSON header
  * {name: {dtype, shape, data_offsets}, __metadata__: {string: string}}, then the data. Every header field
  * is checked against the file before any data is touched; writes are atomic (temp file, fsync, rename).
  */
@@ -18,8 +18,50 @@ export interface SafetensorsFile {
 
 const maxHeaderBytes = 100 * 2 ** 20;
 
+/** An aligned copy of `bytes` (a Buffer's slice() would share, and misalign, its pool). */
+const ownBuffer = (bytes: Uint8Array): ArrayBuffer => new Uint8Array(bytes).buffer;
+
+/** Bytes per element of the dtypes read, and their conversion to float32. */
+const dtypes: Record<string, { bytes: number; toF32(bytes: Uint8Array, count: number): Float32Array }> = {
+  F32: { bytes: 4, toF32: (b, n) => { const out = new Float32Array(n); new Uint8Array(out.buffer).set(b); return out; } },
+  F64: { bytes: 8, toF32: (b, n) => Float32Array.from(new Float64Array(ownBuffer(b), 0, n)) },
+  F16: { bytes: 2, toF32: (b, n) => halfToFloat(new Uint16Array(ownBuffer(b), 0, n)) },
+  BF16: { bytes: 2, toF32: (b, n) => {
+    const out = new Uint32Array(n);
+    const halves = new Uint16Array(ownBuffer(b), 0, n);
+    for (let i = 0; i < n; i++) out[i] = halves[i] << 16;
+    return new Float32Array(out.buffer);
+  } },
+};
+
+function halfToFloat(halves: Uint16Array): Float32Array {
+  const out = new Float32Array(halves.length);
+  for (let i = 0; i < halves.length; i++) {
+    const h = halves[i];
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const mantissa = h & 0x3ff;
+    out[i] = exponent === 0 ? sign * 2 ** -14 * (mantissa / 1024)
+      : exponent === 31 ? (mantissa ? NaN : sign * Infinity)
+        : sign * 2 ** (exponent - 15) * (1 + mantissa / 1024);
+  }
+  return out;
+}
+
+/** PyTorch's own formats (torch.save: a zip archive of pickles, or a bare pickle before 1.6), told apart from corruption. */
+function foreignFormat(bytes: Uint8Array): string | undefined {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'a zip archive (PyTorch\'s torch.save format: .pth / .pt / .bin)';
+  if (bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return 'a Python pickle (an old torch.save .pth / .pkl file)';
+  return undefined;
+}
+
+const convertHint = 'mango reads safetensors only; convert in Python: `import torch; from safetensors.torch import save_file; sd = torch.load("model.pth", map_location="cpu"); '
+  + 'sd = sd.get("model", sd); save_file({k: v.contiguous() for k, v in sd.items()}, "model.safetensors")` (pip install safetensors), then pass the .safetensors file';
+
 export function parseSafetensors(bytes: Uint8Array, source: string): SafetensorsFile {
   const bad = (what: string) => new CheckpointError(`${source}: ${what}`, 'the file is not a valid safetensors file (truncated or corrupt); use an earlier checkpoint');
+  const foreign = foreignFormat(bytes);
+  if (foreign) throw new CheckpointError(`${source} is ${foreign}, not a safetensors file`, convertHint);
   if (bytes.length < 8) throw bad(`only ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -45,17 +87,19 @@ export function parseSafetensors(bytes: Uint8Array, source: string): Safetensors
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (e?.dtype !== 'F32') throw bad(`tensor "${name}" has dtype ${JSON.stringify(e?.dtype)}; only F32 is supported`);
+    const dtype = typeof e?.dtype === 'string' && Object.hasOwn(dtypes, e.dtype) ? dtypes[e.dtype] : undefined;
+    if (!dtype) {
+      throw new CheckpointError(`${source}: tensor "${name}" has dtype ${JSON.stringify(e?.dtype)}; mango reads F32, F16, BF16 and F64 (converted to F32)`,
+        'save the weights as floating point (e.g. `v.float()` in PyTorch before save_file)');
+    }
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31)) throw bad(`tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
     const offsets = e.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) throw bad(`tensor "${name}" has invalid data_offsets`);
     const [begin, end] = offsets as [number, number];
     const elements = (e.shape as number[]).reduce((a, b) => a * b, 1);
     if (end < begin || end > dataLength) throw bad(`tensor "${name}" data [${begin}, ${end}) lies outside the ${dataLength} data bytes`);
-    if (end - begin !== elements * 4) throw bad(`tensor "${name}" of shape [${e.shape}] needs ${elements * 4} bytes but has ${end - begin}`);
-    const data = new Float32Array(elements);
-    new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
-    tensors.set(name, { shape: e.shape as number[], data });
+    if (end - begin !== elements * dtype.bytes) throw bad(`tensor "${name}" of shape [${e.shape}] needs ${elements * dtype.bytes} bytes but has ${end - begin}`);
+    tensors.set(name, { shape: e.shape as number[], data: dtype.toF32(bytes.subarray(dataStart + begin, dataStart + end), elements) });
   }
   return { tensors, metadata };
 }
