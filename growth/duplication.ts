@@ -29,3 +29,15 @@ export function depthMap(from: number, to: number, kind: 'stack' | 'interlace'):
   for (let l2 = 0; l2 < to; l2++) m[(kind === 'stack' ? l2 % from : Math.floor((l2 * from) / to)) * to + l2] = 1;
   return m;
 }
+
+/** The entries of a one-hot depth map [L1, L2] whose source layer already fed a lower target layer. */
+export function repeatedLayers(map: Float32Array, from: number, to: number): Float32Array {
+  const out = new Float32Array(from * to);
+  const seen = new Set<number>();
+  for (let l2 = 0; l2 < to; l2++) for (let l1 = 0; l1 < from; l1++) {
+    if (map[l1 * to + l2] === 0) continue;
+    if (seen.has(l1)) out[l1 * to + l2] = map[l1 * to + l2];
+    seen.add(l1);
+  }
+  return out;
+}

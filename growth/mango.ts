@@ -10,20 +10,31 @@ import * as E from '../engine/index.ts';
 import type { Backend, Random, Tensor } from '../engine/index.ts';
 import { MangoError } from '../engine/index.ts';
 import type { ViTConfig } from '../models/config.ts';
-import { depthMap, duplicationMatrices } from './duplication.ts';
-import { blocksPerLayer, checkPackable, unpackLayers } from './pack.ts';
+import { depthMap, duplicationMatrices, repeatedLayers } from './duplication.ts';
+import { blocksPerLayer, checkPackable, residualOutputBlocks, unpackLayers } from './pack.ts';
 
 export type ContractionOrder = 'A' | 'B';
+
+/** Smallest |column sum| the norm depth mixing divides by. */
+export const minColumnSum = 0.1;
 
 export interface MangoOptions {
   /** ring rank R (default 1) */
   rank?: number;
   /** contraction order; 'auto' (default) picks the cheaper by the cost model */
   order?: ContractionOrder | 'auto';
-  /** off-slot noise relative to the RMS of the main slice (default 1e-2; spec §3.3) */
+  /**
+   * init noise relative to the RMS of the main slice (default 1e-2) on the free entries of ring slots ≥ 1
+   * and on S_O's ring couplings; placed so that it does not change M2 at init (see the constructor)
+   */
   noise?: number;
-  /** depth map of S_L's main slot when L2 ≠ L1 (default 'stack') */
-  depthInit?: 'stack' | 'interlace';
+  /**
+   * how the target's layers start when L2 > L1: 'stack' (l2 ← l2 mod L1) or 'interlace' (l2 ← ⌊l2·L1/L2⌋)
+   * copies, or 'identity': interlaced, with each repeated layer an identity block (its attn.proj and
+   * mlp.fc2 cancelled through ring slot 1, Net2Net's deepen; needs R ≥ 2). Default 'identity' at R ≥ 2,
+   * else 'stack'.
+   */
+  depthInit?: 'stack' | 'interlace' | 'identity';
   /** freeze S_B to the identity (LiGO-proxy: no mixing across weight types) */
   freezeTypeMixing?: boolean;
   /** freeze S_L (no learned mixing across layers) */
@@ -78,21 +89,38 @@ export class MangoOperator {
     const withBiasSlot = new Float32Array((D1 + 1) * (D2 + 1));
     for (let i = 0; i < D1; i++) withBiasSlot.set(F.subarray(i * D2, (i + 1) * D2), i * (D2 + 1));
     withBiasSlot[D1 * (D2 + 1) + D2] = 1;
-    const depth = source.depth === target.depth ? identity(source.depth) : depthMap(source.depth, target.depth, options.depthInit ?? 'stack');
+    const [L1, L2] = [source.depth, target.depth];
+    const depthInit = options.depthInit ?? (R >= 2 && L2 > L1 ? 'identity' : 'stack');
+    const identityLayers = depthInit === 'identity' && L2 > L1;
+    if (identityLayers && R < 2) throw new MangoError(`depthInit 'identity' needs rank ≥ 2 (got ${R})`, "use --rank 2 or more, or depthInit 'stack'");
+    const depth = L2 > L1 ? depthMap(L1, L2, depthInit === 'identity' ? 'interlace' : depthInit) : identity(L1);
+    // The init is function-preserving at every rank. A ring path that leaves the diagonal (α=β=γ=δ)
+    // changes the ring index at least twice, i.e. uses couplings S[a,:,:,b] (a ≠ b) of two different
+    // cores; only S_O's couplings are nonzero, so M2 = Σ_a S_B[a] ⊗ S_I[a] ⊗ S_O[a] ⊗ S_L[a] with
+    // S[a] = S[a,:,:,a]. Slot 0 copies (I, F, E, depth map). Slot 1 of 'identity' is −P ⊗ F ⊗ E ⊗ N: P
+    // selects the residual-output blocks (W_O and the W_OUT chunks; bias rows ride along in F's bias
+    // slot) and N the repeated entries of the depth map, so those blocks cancel exactly in the repeated
+    // layers and the residual branches there add zero. Every other slot has S_L[a] = 0 and noise in
+    // S_B/S_I/S_O[a]. Every zero still gets a gradient within one step (the noise closes the ring paths;
+    // with noise 0 the couplings would stay 0 for good). docs/growth.md has the details.
     const noise = options.noise ?? 1e-2;
-    const core = (main: Float32Array, rows: number, cols: number, frozen = false) => {
-      const rms = Math.sqrt(main.reduce((s, v) => s + v * v, 0) / main.length);
+    /** [R, rows, cols, R] with `slots[a]` as S[a,:,:,a]; noise where `noisy` says (other diagonal slots, couplings), else 0. */
+    const core = (slots: Float32Array[], rows: number, cols: number, noisy: { free: boolean; couplings: boolean }, trainable = true) => {
+      const scale = noise * Math.sqrt(slots[0].reduce((s, v) => s + v * v, 0) / slots[0].length);
       const values = new Float32Array(R * rows * cols * R);
       for (let a = 0; a < R; a++) for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let b = 0; b < R; b++) {
-        const at = ((a * rows + r) * cols + c) * R + b;
-        values[at] = a === 0 && b === 0 ? main[r * cols + c] : frozen ? 0 : noise * rms * random.normal();
+        const given = a === b ? slots[a] : undefined;
+        values[((a * rows + r) * cols + c) * R + b] = given ? given[r * cols + c] : (a === b ? noisy.free : noisy.couplings) ? scale * random.normal() : 0;
       }
-      return E.fromArray(values, [R, rows, cols, R], backend).keep().requireGrad(!frozen);
+      return E.fromArray(values, [R, rows, cols, R], backend).keep().requireGrad(trainable);
     };
-    this.SB = core(identity(blocksPerLayer), blocksPerLayer, blocksPerLayer, options.freezeTypeMixing);
-    this.SI = core(withBiasSlot, D1 + 1, D2 + 1);
-    this.SO = core(expand, D1, D2);
-    this.SL = core(depth, source.depth, target.depth, options.freezeLayerMixing);
+    const cancelled = identity(blocksPerLayer).map((v, k) => (residualOutputBlocks.includes(Math.floor(k / blocksPerLayer)) ? -v : 0));
+    const slot1 = <T>(x: T): T[] => (identityLayers ? [x] : []);
+    const typeMixing = !options.freezeTypeMixing;
+    this.SB = core([identity(blocksPerLayer), ...slot1(cancelled)], blocksPerLayer, blocksPerLayer, { free: typeMixing, couplings: false }, typeMixing);
+    this.SI = core([withBiasSlot, ...slot1(withBiasSlot)], D1 + 1, D2 + 1, { free: true, couplings: false });
+    this.SO = core([expand, ...slot1(expand)], D1, D2, { free: true, couplings: true });
+    this.SL = core([depth, ...slot1(repeatedLayers(depth, L1, L2))], L1, L2, { free: false, couplings: false }, !options.freezeLayerMixing);
     this.gOut = E.fromArray(expand, [D1, D2], backend).keep().requireGrad();
     this.gIn = E.fromArray(F, [D1, D2], backend).keep().requireGrad();
   }
@@ -163,12 +191,18 @@ export class MangoOperator {
     return E.stack(Array.from({ length: this.dims.B }, (_, b2) => this.modeProducts(m1, b2)), 0);
   }
 
-  /** Per-layer norm parameters mixed over depth by Λ = Σ_r S_L[r,:,:,r], columns normalised to sum 1. */
+  /**
+   * Per-layer norm parameters mixed over depth by Λ = Σ_r S_L[r,:,:,r], columns normalised to sum 1 (for
+   * 'identity', a repeated layer's column is 2·copy, so it gets its source layer's norms). A column sum
+   * with |sum| < minColumnSum is replaced by ±minColumnSum: exact for healthy sums, finite (gradients at
+   * most |Λ|/minColumnSum²) when a column cancels.
+   */
   private depthMixing(): Tensor {
     const { L1, L2, R } = this.dims;
     let diagonal = this.SL.slice([0, 0, 0, 0], [1, L1, L2, 1]).reshape([L1, L2]);
     for (let r = 1; r < R; r++) diagonal = diagonal.add(this.SL.slice([r, 0, 0, r], [r + 1, L1, L2, r + 1]).reshape([L1, L2]));
-    return diagonal.div(diagonal.sum(0, true));
+    const sums = diagonal.sum(0, true);
+    return diagonal.div(E.where(sums.abs().lt(minColumnSum), E.where(sums.lt(0), -minColumnSum, minColumnSum), sums));
   }
 
   /** Target embeddings, norms and head from the source's (differentiable in G_out, G_in, S_L). */

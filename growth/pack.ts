@@ -11,6 +11,8 @@ import { MangoError } from '../engine/index.ts';
 import type { ViTConfig } from '../models/config.ts';
 
 export const blocksPerLayer = 12;
+/** Blocks whose output is added to the residual stream: W_O and the four W_OUT chunks. */
+export const residualOutputBlocks: readonly number[] = [3, 8, 9, 10, 11];
 
 export function checkPackable(config: ViTConfig): void {
   if (config.mlpRatio !== 4) throw new MangoError(`packing needs an MLP ratio of 4 (got ${config.mlpRatio})`, 'grow between configs with mlpRatio 4');

@@ -74,13 +74,15 @@ export class TrainableGrowth {
         const batch = batches.at(position);
         position = batches.next(position);
         const loss = E.withBackend(backend, () => E.tidy(() => {
-          const params = this.operator.targetParameters(this.sourceParams);
+          // Detached views: the source is a constant of the operator, so backward computes no gradient for it.
+          const frozenSource = new Map([...this.sourceParams].map(([name, t]) => [name, t.detach()]));
+          const params = this.operator.targetParameters(frozenSource);
+          if (step === 0) this.checkCoversTarget(params);
           return this.target.withParameters(params, () => E.crossEntropy(this.target.forward(E.fromArray(batch.images, batch.shape)),
             E.fromArray(batch.labels, [batch.labels.length]), { labelSmoothing: options.labelSmoothing ?? 0 }));
         }));
         E.withBackend(backend, () => {
           loss.backward();
-          for (const p of this.target.parameters()) { p.grad?.dispose(); p.grad = null; }
           clippedStep(optimizer, this.operator.namedParameters().map(([, t]) => t),
             cosineWithWarmup(step, { base: options.lr, warmup: options.warmupSteps ?? 0, total: options.steps, min: options.lr * 0.1 }), options.clipNorm);
           optimizer.zeroGrad();
@@ -98,6 +100,12 @@ export class TrainableGrowth {
       optimizer.dispose();
     }
     return { steps: options.steps, flops: options.steps * this.stepFlops(options.batchSize), losses };
+  }
+
+  /** Every target parameter stands in from the operator, so the target's own tensors stay out of the graph (no gradients). */
+  private checkCoversTarget(params: ReadonlyMap<string, Tensor>): void {
+    const missing = this.target.namedParameters().map(([name]) => name).filter((name) => !params.has(name));
+    if (missing.length) throw new E.MangoError(`the growth operator does not produce ${missing.join(', ')}`, 'this is a bug in the operator: it must return every target parameter');
   }
 
   /** Writes Φ(M1) (and the aux parameters) into the target model's own parameters, chunk by chunk. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
+import { makeFolder } from '../../models/checkpoint/folder.ts';
 import { writeSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
 import { describe, type ViTConfig } from '../../models/config.ts';
@@ -92,6 +93,7 @@ export const growCommand = {
         console.log('--op-steps 0: the operator keeps its initialisation');
       }
     }
+    makeFolder(v.out!, 'the output folder');
     writeSafetensors(path, await grown.target.state(), {
       format: 'mango-weights', config: JSON.stringify(target), grownFrom: v.from, method, ...(method === 'mango' ? { rank: String(rank) } : {}),
       operatorSteps: String(trainsOperator ? opSteps : 0), operatorFlops: String(operatorFlops),

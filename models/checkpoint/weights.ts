@@ -115,7 +115,7 @@ function shapeConfig(path: string, tensors: Map<string, HostTensor>): Omit<ViTCo
 
 function headsError(path: string, inferred: Omit<ViTConfig, 'heads'>, configFlag: string): CheckpointError {
   const matching = Object.entries(presets).filter(([, p]) => architectureDifferences(p, inferred).length === 0);
-  const hint = matching.length ? `${matching.map(([name, p]) => `${name} has ${p.heads}`).join(', ')}` : `head dimension 64 (timm's usual) would be --heads ${Math.max(1, Math.round(inferred.dim / 64))}`;
+  const hint = matching.length ? `the preset with these shapes, ${matching.map(([name, p]) => `${name}, has ${p.heads}`).join('; ')}` : `head dimension 64 (timm's usual) would be --heads ${Math.max(1, Math.round(inferred.dim / 64))}`;
   return new CheckpointError(`${path} records no architecture (no mango metadata), and its shapes cannot tell the number of attention heads of its width ${inferred.dim}`,
     `pass --heads N (${hint}), or ${configFlag} <preset|file.json>`);
 }

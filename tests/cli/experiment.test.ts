@@ -40,6 +40,16 @@ test('experiment: scratch vs mango vs fpi vs progressive stackbert, results tabl
   const again = mango(...args);
   assert.is(again.status, 0, again.stderr);
   assert.match(again.stdout, /source .*reused[\s\S]*scratch seed 0: done earlier[\s\S]*mango-r2 seed 0: done earlier/);
+
+  const spec = readFileSync(join(out, 'spec.json'), 'utf8');
+  const otherSettings = mango(...args, '--lr', '0.002', '--op-steps', '4');
+  assert.is(otherSettings.status, 1);
+  assert.match(otherSettings.stderr, /the experiment in .* was made with other settings \(recorded → now\): lr: 0\.001 → 0\.002; operatorSteps: 3 → 4[\s\S]*fix: rerun with the recorded settings/);
+  assert.is(readFileSync(join(out, 'spec.json'), 'utf8'), spec, 'spec.json untouched');
+  const moreMethods = mango(...args, '--methods', 'scratch,net2net');
+  assert.is(moreMethods.status, 0, moreMethods.stderr);
+  assert.match(moreMethods.stdout, /scratch seed 0: done earlier[\s\S]*net2net seed 0: [0-9.]+% after/, 'a method can be added to a folder');
+  assert.equal(JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8')).methods.map((m: { method: string }) => m.method), ['scratch', 'mango', 'bert2bert-fpi', 'stackbert', 'net2net']);
 });
 
 test('experiment: two processes on one folder split the runs and both print the whole table', async () => {

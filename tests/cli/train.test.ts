@@ -68,6 +68,14 @@ test('train writes checkpoints and a log, resume continues, inspect reads the ch
     '--steps', '2', '--backend', 'cpu', '--out', join(out, 'after-growth'));
   assert.is(continued.status, 0, continued.stderr);
   assert.match(continued.stdout, /done: 2 steps/);
+
+  const otherLr = mango('train', ...common, '--steps', '12', '--resume', '--lr', '0.01');
+  assert.is(otherLr.status, 1);
+  assert.match(otherLr.stderr, /the run in .* was made with other settings \(recorded → now\): lr: 0\.001 → 0\.01[\s\S]*fix: leave those flags out/);
+  assert.match(listCheckpoints(join(out, 'checkpoints')).at(-1)!, /step-00000008\.safetensors$/, 'nothing trained or written');
+  const recorded = mango('train', '--out', out, '--resume', '--steps', '12', '--data-dir', data, '--backend', 'cpu');
+  assert.is(recorded.status, 0, recorded.stderr);
+  assert.match(recorded.stdout, /training ViT d32·L2·h2 .* for 12 steps of 32[\s\S]*resumed from step 8[\s\S]*done: 12 steps/, 'flags left out are the run\'s own');
 });
 
 test.run();

@@ -117,7 +117,7 @@ test('core gradients match finite differences of the dense map (both orders)', (
 });
 
 test('with zero off-slot noise every off-slot gradient is exactly 0 (why noise is needed for R > 1)', () => {
-  const op = new MangoOperator(small, grown, { rank: 2, noise: 0 });
+  const op = new MangoOperator(small, grown, { rank: 2, noise: 0, depthInit: 'stack' });
   const weights = E.randn([op.dims.B, op.dims.I2, op.dims.O2, op.dims.L2], { random: new E.Random(1) });
   op.contract(m1).mul(weights).sum().backward();
   for (const core of [op.SB, op.SI, op.SO, op.SL]) {
