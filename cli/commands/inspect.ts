@@ -2,8 +2,23 @@
 import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
 import { describe } from '../../models/config.ts';
-import { readSafetensors } from '../../models/checkpoint/safetensors.ts';
+import { CheckpointError, readSafetensors } from '../../models/checkpoint/safetensors.ts';
+import { loadViTWeights, UnknownHeadsError } from '../../models/checkpoint/weights.ts';
 import { forwardFlops } from '../../models/flops.ts';
+
+/** The ViT a weights file holds, as `mango grow` / `train --init` would read it, or why it would not. */
+function architecture(path: string): string {
+  try {
+    const weights = loadViTWeights(path);
+    return `${describe(weights.config)} (recorded in its metadata)`;
+  } catch (error) {
+    if (error instanceof UnknownHeadsError) {
+      return `${describe(loadViTWeights(path, { heads: 1 }).config).replace('·h1', '')} (from its tensor shapes; heads not recorded: pass --heads to grow or train it)`;
+    }
+    if (!(error instanceof CheckpointError)) throw error;
+    return `not usable as a ViT source: ${error.message.split('\n')[0]}`;
+  }
+}
 
 export const inspectCommand = {
   summary: 'inspect a checkpoint',
@@ -22,6 +37,9 @@ export const inspectCommand = {
       console.log(`forward FLOPs per image: ${(forwardFlops(state.config).forward / 1e6).toFixed(2)} M`);
     } else if (file.tensors.size === 0) {
       throw new MangoError(`${positionals[0]} holds no tensors`, 'pass a weights or checkpoint file');
+    } else {
+      console.log(`model: ${architecture(positionals[0])}`);
+      for (const key of ['method', 'rank', 'grownFrom', 'operatorSteps', 'operatorFlops']) if (file.metadata[key]) console.log(`${key}: ${file.metadata[key]}`);
     }
     let total = 0;
     for (const [name, t] of file.tensors) {

@@ -113,10 +113,13 @@ function shapeConfig(path: string, tensors: Map<string, HostTensor>): Omit<ViTCo
   return { imageSize: grid * patch, channels, patchSize: patch, dim, depth, mlpRatio: hidden / dim, classes: shape('head.weight')[0], dropout: 0, dropPath: 0 };
 }
 
+/** The file records no architecture and nothing said how many heads it has. */
+export class UnknownHeadsError extends CheckpointError {}
+
 function headsError(path: string, inferred: Omit<ViTConfig, 'heads'>, configFlag: string): CheckpointError {
   const matching = Object.entries(presets).filter(([, p]) => architectureDifferences(p, inferred).length === 0);
   const hint = matching.length ? `the preset with these shapes, ${matching.map(([name, p]) => `${name}, has ${p.heads}`).join('; ')}` : `head dimension 64 (timm's usual) would be --heads ${Math.max(1, Math.round(inferred.dim / 64))}`;
-  return new CheckpointError(`${path} records no architecture (no mango metadata), and its shapes cannot tell the number of attention heads of its width ${inferred.dim}`,
+  return new UnknownHeadsError(`${path} records no architecture (no mango metadata), and its shapes cannot tell the number of attention heads of its width ${inferred.dim}`,
     `pass --heads N (${hint}), or ${configFlag} <preset|file.json>`);
 }
 
