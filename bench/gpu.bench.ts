@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import * as E from '../engine/index.ts';
 import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
 import { resolveConfig, type ViTConfig } from '../models/config.ts';
-import type { Batch } from '../models/data/batches.ts';
 import { ViT } from '../models/vit.ts';
+import { randomBatch } from './lib/random-batch.ts';
 import { report, type Row } from './lib/report.ts';
 import { trainStep } from './lib/train-step.ts';
 
@@ -81,12 +81,7 @@ const base = resolveConfig('deit-base');
 const config: ViTConfig = quick ? { ...base, imageSize: 32, depth: 2, dim: 96, heads: 3 } : base;
 const batchSize = Number(values.batch ?? (quick ? 4 : 32));
 const model = new ViT(config, { seed: 0, backend: gpu });
-const random = new E.Random(0);
-const batch: Batch = {
-  images: Float32Array.from({ length: batchSize * config.channels * config.imageSize ** 2 }, () => random.normal()),
-  labels: Float32Array.from({ length: batchSize }, () => random.int(config.classes)),
-  shape: [batchSize, config.channels, config.imageSize, config.imageSize],
-};
+const batch = randomBatch(config, batchSize);
 const training = trainStep(model, batch);
 await training.step();
 const stepTuned = await E.tuneKernels(gpu);

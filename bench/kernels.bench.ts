@@ -1,12 +1,15 @@
 /**
- * `npm run bench:kernels`: our kernels vs tfjs-backend-webgpu 4.22 on the same Dawn device, in one
- * process: matmul (square and ViT-shaped), attention (scores → softmax → values), softmax, layer norm,
+ * `npm run bench:kernels [-- --quick]`: our kernels vs tfjs-backend-webgpu 4.22 on the same Dawn device, in
+ * one process: matmul (square and ViT-shaped), attention (scores → softmax → values), softmax, layer norm,
  * mode-n product. Reports GFLOP/s (compute-bound) or GB/s (memory-bound: bytes read + written once) and
- * the ratio ours / tfjs; writes bench/results/kernels.{json,md}.
+ * the ratio ours / tfjs; for the matmul rows also the machine's limit, the same GEMMs in PyTorch on the CPU
+ * (one bench/pytorch_gemm.py child), and ours as % of it. Writes bench/results/kernels.{json,md}.
  */
 import * as E from '../engine/index.ts';
 import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import type { TorchFacts } from './lib/blas.ts';
 import { measure } from './lib/measure.ts';
+import { judgePytorch, runPytorch } from './lib/pytorch.ts';
 import { report, type Row } from './lib/report.ts';
 import { tfjsLayerNorm, tfjsOnDevice, type TfTensor } from './lib/tfjs-on-dawn.ts';
 
@@ -38,6 +41,8 @@ interface Case {
   work: number;
   unit: 'GFLOP/s' | 'GB/s';
   reps: number;
+  /** [m, k, n] for the plain GEMMs, which get the CPU-limit column */
+  gemm?: [number, number, number];
   ours: () => E.Tensor;
   tfjs: () => TfTensor;
 }
@@ -47,7 +52,7 @@ const randn = (shape: number[]) => ({ ours: E.randn(shape, { backend: gpu }).kee
 function matmulCase(name: string, m: number, k: number, n: number): Case {
   const a = randn([m, k]), b = randn([k, n]);
   const flops = 2 * m * n * k;
-  return { name, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(1e9 / flops)), ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
+  return { name, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(1e9 / flops)), gemm: [m, k, n], ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
 }
 
 function attentionCase(batchHeads: number, tokens: number, headDim: number, fused: boolean): Case {
@@ -106,6 +111,18 @@ const cases: Case[] = [
   modeProductCase(64, 48, 96, 128),
 ];
 
+// The machine's limit for the GEMM rows: lavapipe runs our shaders on these same CPU cores, where PyTorch's
+// BLAS runs the same products. Measured first, in one child, while the GPU side is idle.
+const gemmShapes = cases.flatMap((c) => (c.gemm ? [c.gemm] : []));
+const torch = judgePytorch(runPytorch<TorchFacts & { gemms: { shape: number[]; gflops: number }[] }>('pytorch_gemm.py', [JSON.stringify(gemmShapes)]));
+const limitColumn = 'CPU limit: PyTorch GFLOP/s', shareColumn = 'ours % of CPU limit';
+function cpuLimit(c: Case, oursRate: number): Row {
+  if (!c.gemm) return { [limitColumn]: '—', [shareColumn]: '—' };
+  if (!torch.facts) return { [limitColumn]: 'n/a', [shareColumn]: 'n/a' };
+  const limit = torch.facts.gemms[gemmShapes.indexOf(c.gemm)].gflops;
+  return { [limitColumn]: limit, [shareColumn]: torch.comparable ? 100 * oursRate / limit : '—' };
+}
+
 const rows: Row[] = [];
 for (const c of cases) {
   await ours(c.ours)(1);
@@ -114,9 +131,11 @@ for (const c of cases) {
     quick ? { minSamples: 2, maxTime: 1 } : { minSamples: 4, maxTime: 1.5, rounds: 3 });
   const oursRate = c.work / seconds.get('ours')! / 1e9;
   const tfjsRate = c.work / seconds.get('tfjs')! / 1e9;
-  rows.push({ kernel: c.name, unit: c.unit, ours: oursRate, tfjs: tfjsRate, 'ours/tfjs': oursRate / tfjsRate, 'goal ≥2×': oursRate / tfjsRate >= 2 ? 'met' : 'not met' });
+  rows.push({ kernel: c.name, unit: c.unit, ours: oursRate, tfjs: tfjsRate, 'ours/tfjs': oursRate / tfjsRate, 'goal ≥2×': oursRate / tfjsRate >= 2 ? 'met' : 'not met', ...cpuLimit(c, oursRate) });
 }
 report('kernels', 'Kernels: ours vs tfjs-backend-webgpu 4.22 (same Dawn device, same process)', device, rows,
-  [`Ours with the matmul choice training uses on this adapter (${gpu.runtime.matmulTuning.enabled ? 'autotuned, cached per device' : 'shape heuristic; autotuning is opt-in on CPU adapters'}). GFLOP/s = useful flops / median time per op (benny); GB/s = (input read once + output written once) / time; each sample enqueues several ops and waits once; ${quick ? 'one round (--quick)' : 'best of 3 alternating rounds of ours and tfjs'}.`]);
+  [`Ours with the matmul choice training uses on this adapter (${gpu.runtime.matmulTuning.enabled ? 'autotuned, cached per device' : 'shape heuristic; autotuning is opt-in on CPU adapters'}). GFLOP/s = useful flops / median time per op (benny); GB/s = (input read once + output written once) / time; each sample enqueues several ops and waits once; ${quick ? 'one round (--quick)' : 'best of 3 alternating rounds of ours and tfjs'}.`,
+  `${limitColumn}: the same float32 GEMM in PyTorch on this machine's CPU cores, all threads (bench/pytorch_gemm.py, median of 5 timings of ~1 GFLOP each) — lavapipe runs our shaders on those cores, so this is what the machine can do; "—": not a plain GEMM.`,
+  ...torch.notes]);
 closeSharedRuntime();
 process.exit(0);

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
 # Makes a Debian bookworm machine ready for this project: a Vulkan driver Dawn accepts and the
 # Fashion-MNIST dataset. Idempotent: does nothing (quickly) when everything is already in place.
+# With --bench it also installs what the benchmarks compare against: Debian's PyTorch (python3-torch, for
+# /usr/bin/python3) on OpenBLAS, with libblas.so.3 pointed at OpenBLAS rather than the reference BLAS.
 set -euo pipefail
 
 say() { printf '[setup] %s\n' "$*"; }
 fail() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
+bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) bench=1 ;;
+    *) fail "unknown argument $arg (usage: bash scripts/setup.sh [--bench])" ;;
+  esac
+done
+
 DATASET_DIR=/usr/share/datasets/fashion-mnist
 MIN_MESA_MAJOR=23
+BENCH_PACKAGES="python3-torch libopenblas0-pthread"
+BENCH_ARCH="$(uname -m)-linux-gnu"   # Debian's multiarch folder: x86_64-linux-gnu, aarch64-linux-gnu
 
 explain_manual_steps() {
   cat >&2 <<'TXT'
@@ -68,5 +80,30 @@ else
   say "installing dataset-fashion-mnist (Fashion-MNIST, IDX gzip) into $DATASET_DIR"
   apt-get install -y -qq dataset-fashion-mnist >/dev/null
   ls "$DATASET_DIR"/train-images-idx3-ubyte.gz >/dev/null || fail "dataset-fashion-mnist installed but $DATASET_DIR has no train-images-idx3-ubyte.gz"
+fi
+
+if [ $bench = 1 ]; then
+  missing=""
+  for pkg in $BENCH_PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"; done
+  if [ -z "$missing" ]; then
+    say "bench: $BENCH_PACKAGES already installed"
+  else
+    apt_update
+    say "bench: installing$missing (PyTorch for /usr/bin/python3, and OpenBLAS so it does not run on the reference BLAS)"
+    apt-get install -y -qq $missing >/dev/null
+  fi
+  # python3-torch links libblas.so.3 / liblapack.so.3, which Debian resolves through alternatives: make sure
+  # they name OpenBLAS (a machine set to the reference BLAS runs PyTorch's GEMMs 50-100x slower).
+  for lib in libblas.so.3 liblapack.so.3; do
+    name="$lib-$BENCH_ARCH" openblas="/usr/lib/$BENCH_ARCH/openblas-pthread/$lib"
+    current=$(update-alternatives --query "$name" 2>/dev/null | sed -n 's/^Value: //p' || true)
+    [ -e "$openblas" ] || fail "bench: $openblas is missing after installing libopenblas0-pthread"
+    if [ "$current" = "$openblas" ]; then
+      say "bench: $lib resolves to OpenBLAS ($openblas)"
+    else
+      say "bench: pointing $lib at OpenBLAS: update-alternatives --set $name $openblas (was ${current:-unset})"
+      update-alternatives --quiet --set "$name" "$openblas"
+    fi
+  done
 fi
 say "done"
