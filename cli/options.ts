@@ -5,7 +5,7 @@ import { CheckpointError } from '../models/checkpoint/safetensors.ts';
 import * as E from '../engine/index.ts';
 import { MangoError, NoGpuAdapterError } from '../engine/index.ts';
 import { configFields, resolveConfig, type ViTConfig } from '../models/config.ts';
-import { loadCifar10, loadFashionMnist, subset, type Dataset } from '../models/data/dataset.ts';
+import { holdOut, loadCifar10, loadFashionMnist, subset, type Dataset } from '../models/data/dataset.ts';
 
 export const backendNames = ['webgpu', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
@@ -52,16 +52,22 @@ export function loadConfig(value: string): ViTConfig {
   return resolveConfig(value);
 }
 
-export function loadData(name: string, dir: string | undefined, trainSubset?: number, testSubset?: number): { train: Dataset; test: Dataset } {
+/**
+ * The dataset's splits. `validation` holds that many training images out first (a fixed draw, the same for
+ * every run that asks for it), so a subset of the rest never contains them.
+ */
+export function loadData(name: string, dir: string | undefined, trainSubset?: number, testSubset?: number, validation?: number): { train: Dataset; test: Dataset; validation?: Dataset } {
   let data: { train: Dataset; test: Dataset };
   if (name === 'fashion-mnist') data = loadFashionMnist(dir);
   else if (name === 'cifar10') {
     if (!dir) throw new MangoError('CIFAR-10 needs --data-dir', 'download the CIFAR-10 binary version and pass the cifar-10-batches-bin folder');
     data = loadCifar10(dir);
   } else throw new MangoError(`unknown dataset "${name}"`, 'use fashion-mnist or cifar10');
+  const split = validation ? holdOut(data.train, validation) : { train: data.train, validation: undefined };
   return {
-    train: trainSubset ? subset(data.train, trainSubset) : data.train,
+    train: trainSubset ? subset(split.train, trainSubset) : split.train,
     test: testSubset ? subset(data.test, testSubset) : data.test,
+    ...(split.validation ? { validation: split.validation } : {}),
   };
 }
 

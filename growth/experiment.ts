@@ -13,14 +13,15 @@ import { writeFileAtomic } from '../models/checkpoint/safetensors.ts';
 import { describe, type ViTConfig } from '../models/config.ts';
 import type { Augmentation } from '../models/data/batches.ts';
 import { subset, type Dataset } from '../models/data/dataset.ts';
-import { accuracy } from '../models/train/evaluate.ts';
+import { evaluate } from '../models/train/evaluate.ts';
+import type { HostTensor } from '../models/nn/module.ts';
 import { trainFlopsPerImage } from '../models/flops.ts';
 import { trainModel, type EvalPoint } from '../models/train/trainer.ts';
 import { ViT } from '../models/vit.ts';
 import { grow, type GrowthMethod } from './grow.ts';
-import { accuracyPlot } from './plot.ts';
+import { accuracyPlot, methodCurves } from './plot.ts';
 import { claimRun, releaseRun } from './run-claim.ts';
-import { accuracyAt, flopsToReach, meanAndSpread, meanCurve, saving } from './savings.ts';
+import { markdownTable, summarize, type RunRecord, type Summary } from './summary.ts';
 import { makeFolder } from '../models/checkpoint/folder.ts';
 import { checkSameSettings } from '../models/checkpoint/recorded-settings.ts';
 
@@ -51,38 +52,21 @@ export interface ExperimentSpec {
   outDir: string;
   augmentation?: Augmentation;
   labelSmoothing?: number;
+  /** training images held out, evaluated at every evaluation next to the test set (settings are chosen on these) */
+  validation?: Dataset;
+  /** a pretrained source to reuse instead of training one (its architecture is `source`) */
+  sourceWeights?: { path: string; tensors: ReadonlyMap<string, HostTensor> };
+  /**
+   * Grown runs end once past the highest scratch final accuracy (every bar a seed resample can set), except
+   * those of `fullBudgetSeeds`, which train the whole budget for the final-accuracy columns.
+   */
+  stopPastBar?: { fullBudgetSeeds: number[] };
   showProgress?: boolean;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
-export interface RunRecord {
-  label: string;
-  method: GrowthMethod;
-  rank?: number;
-  seed: number;
-  operatorFlops: number;
-  operatorLosses: number[];
-  evals: EvalPoint[];
-  finalAccuracy: number;
-  totalFlops: number;
-  seconds: number;
-}
-
-export interface MethodSummary {
-  label: string;
-  runs: number;
-  finalAccuracy: { mean: number; spread: number };
-  accuracyAtScratchBudget?: { mean: number; spread: number };
-  flopsToScratchAccuracy?: { mean: number; spread: number };
-  saving?: { mean: number; spread: number };
-  reached: number;
-}
-
-export interface ExperimentResult {
-  scratchFinalAccuracy: number;
-  scratchBudget: number;
-  summaries: MethodSummary[];
+export interface ExperimentResult extends Partial<Summary> {
   runs: RunRecord[];
   interrupted: boolean;
 }
@@ -96,6 +80,12 @@ const writeJson = (path: string, value: unknown) => writeFileAtomic(path, new Te
 async function sourceModel(spec: ExperimentSpec): Promise<ViT> {
   const dir = join(spec.outDir, 'source');
   const model = new ViT(spec.source, { seed: 1000, backend: spec.backend });
+  if (spec.sourceWeights) {
+    model.loadState(spec.sourceWeights.tensors);
+    const [test, validation] = [await evaluate(model, spec.test), spec.validation && await evaluate(model, spec.validation)];
+    spec.log?.(`source ${describe(spec.source)}: pretrained, ${spec.sourceWeights.path} (${(100 * test.accuracy).toFixed(2)}% test${validation ? `, ${(100 * validation.accuracy).toFixed(2)}% validation` : ''}; its cost is not counted)`);
+    return model;
+  }
   for (let waited = false; ; waited = true) {
     const done = readJson<{ finalAccuracy: number }>(join(dir, 'result.json'));
     const checkpoint = done && latestCheckpoint(join(dir, 'checkpoints'));
@@ -167,6 +157,20 @@ interface GrowthRecord {
   schedule?: { offset: number; total: number; steps: number };
 }
 
+/** The evaluation of a model before its target-size training (step 0), on the test and validation sets. */
+async function evalPoint(spec: ExperimentSpec, model: ViT, flops: number): Promise<EvalPoint> {
+  const test = await evaluate(model, spec.test);
+  const validation = spec.validation && await evaluate(model, spec.validation);
+  return { step: 0, flops, accuracy: test.accuracy, loss: test.loss, ...(validation ? { validationAccuracy: validation.accuracy, validationLoss: validation.loss } : {}) };
+}
+
+/** The accuracy past which a grown run of `seed` may stop: the highest scratch final accuracy, once every scratch seed is done. */
+function stopAccuracy(spec: ExperimentSpec, m: MethodSpec, seed: number): number | undefined {
+  if (!spec.stopPastBar || m.method === 'scratch' || spec.stopPastBar.fullBudgetSeeds.includes(seed)) return undefined;
+  const finals = spec.seeds.map((s) => readJson<RunRecord>(join(spec.outDir, `scratch-s${s}`, 'result.json'))?.finalAccuracy);
+  return finals.every((f) => f !== undefined) ? Math.max(...(finals as number[])) : undefined;
+}
+
 /** Grows the source with a method (training its operator if it has one). */
 async function grownStart(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: number): Promise<{ model: ViT; growth: GrowthRecord }> {
   const label = labelOf(m);
@@ -183,7 +187,7 @@ async function grownStart(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed
     operatorFlops = op.flops;
     operatorLosses = op.losses;
   }
-  return { model: grown.target, growth: { operatorFlops, operatorLosses, initial: { step: 0, flops: operatorFlops, accuracy: await accuracy(grown.target, spec.test) } } };
+  return { model: grown.target, growth: { operatorFlops, operatorLosses, initial: await evalPoint(spec, grown.target, operatorFlops) } };
 }
 
 /**
@@ -212,7 +216,7 @@ async function progressiveStart(spec: ExperimentSpec, seed: number, dir: string)
   }
   const grown = await grow(stageModel, spec.target, 'stackbert', { seed, backend: spec.backend });
   stageModel.dispose();
-  const initial = { step: 0, flops: stage.flops, accuracy: await accuracy(grown.target, spec.test) };
+  const initial = await evalPoint(spec, grown.target, stage.flops);
   return { model: grown.target, growth: { operatorFlops: stage.flops, operatorLosses: [], initial, stageEvals: stage.evals, schedule } };
 }
 
@@ -230,63 +234,25 @@ async function trainRun(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: 
     spec.log?.(`${label} seed ${seed}: ${(100 * growth.initial.accuracy).toFixed(2)}% ${m.method === 'scratch' ? 'at initialisation' : m.method === 'stackbert' ? 'right after stacking' : 'right after growth'}`);
   }
   const schedule = growth.schedule;
+  const stopAt = stopAccuracy(spec, m, seed);
   const result = await trainModel({
     model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: schedule?.steps ?? spec.targetSteps, lr: spec.lr,
     warmupSteps: spec.warmupSteps, ...(schedule ? { schedule: { offset: schedule.offset, total: schedule.total } } : {}),
     labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed, augmentation: spec.augmentation,
     evalEvery: spec.evalEvery, checkpointEvery: spec.evalEvery, outDir: dir, resume: true, startFlops: growth.operatorFlops,
-    showProgress: spec.showProgress, label, signal: spec.signal,
+    showProgress: spec.showProgress, label, signal: spec.signal, validation: spec.validation,
+    ...(stopAt !== undefined ? { stopWhen: (p: EvalPoint) => p.accuracy >= stopAt } : {}),
   });
   model.dispose();
   if (result.interrupted) throw new ExperimentInterrupted();
   const record: RunRecord = {
     label, method: m.method, rank: m.rank, seed, operatorFlops: growth.operatorFlops, operatorLosses: growth.operatorLosses,
     evals: [...(growth.stageEvals ?? []), growth.initial, ...result.evals], finalAccuracy: result.finalAccuracy, totalFlops: result.flops,
-    seconds: (performance.now() - started) / 1000,
+    seconds: (performance.now() - started) / 1000, ...(result.stoppedEarly ? { stoppedEarly: true } : {}),
   };
   writeJson(join(dir, 'result.json'), record);
-  spec.log?.(`${label} seed ${seed}: ${(100 * record.finalAccuracy).toFixed(2)}% after ${(record.totalFlops / 1e12).toFixed(3)} TFLOPs`);
+  spec.log?.(`${label} seed ${seed}: ${(100 * record.finalAccuracy).toFixed(2)}% after ${(record.totalFlops / 1e12).toFixed(3)} TFLOPs${result.stoppedEarly ? ` (stopped past the bar, ${(100 * stopAt!).toFixed(2)}%)` : ''}`);
   return record;
-}
-
-export function summarize(runs: readonly RunRecord[]): { scratchFinalAccuracy: number; scratchBudget: number; summaries: MethodSummary[] } {
-  const scratch = runs.filter((r) => r.method === 'scratch');
-  if (scratch.length === 0) throw new Error('the experiment needs scratch runs as the reference');
-  const target = meanAndSpread(scratch.map((r) => r.finalAccuracy)).mean;
-  const budget = meanAndSpread(scratch.map((r) => r.totalFlops)).mean;
-  // One scratch reference, as in the papers: the seeds' mean curve, which reaches the bar (its own final
-  // accuracy) at the end of the budget; each method run is measured against it.
-  const reference = meanCurve(scratch.map((r) => r.evals));
-  const labels = [...new Set(runs.map((r) => r.label))];
-  const summaries = labels.map((label) => {
-    const group = runs.filter((r) => r.label === label);
-    const savings = group.map((r) => saving(r.evals, reference, target)).filter((v): v is number => v !== undefined);
-    const reach = group.map((r) => flopsToReach(r.evals, target)).filter((v): v is number => v !== undefined);
-    const atBudget = group.map((r) => accuracyAt(r.evals, budget)).filter((v): v is number => v !== undefined);
-    return {
-      label, runs: group.length, reached: reach.length,
-      finalAccuracy: meanAndSpread(group.map((r) => r.finalAccuracy)),
-      ...(atBudget.length ? { accuracyAtScratchBudget: meanAndSpread(atBudget) } : {}),
-      ...(reach.length ? { flopsToScratchAccuracy: meanAndSpread(reach) } : {}),
-      ...(savings.length ? { saving: meanAndSpread(savings) } : {}),
-    };
-  });
-  return { scratchFinalAccuracy: target, scratchBudget: budget, summaries };
-}
-
-export function markdownTable(result: Omit<ExperimentResult, 'interrupted'>, spec: Pick<ExperimentSpec, 'source' | 'target'>): string {
-  const pct = (v?: { mean: number; spread: number }) => (v ? `${(100 * v.mean).toFixed(2)} ± ${(100 * v.spread).toFixed(2)}` : 'n/a');
-  const tflops = (v?: { mean: number; spread: number }) => (v ? `${(v.mean / 1e12).toFixed(3)} ± ${(v.spread / 1e12).toFixed(3)}` : 'not reached');
-  return [
-    `Source ${describe(spec.source)} → target ${describe(spec.target)}.`,
-    `Scratch final accuracy (the bar): ${(100 * result.scratchFinalAccuracy).toFixed(2)}%, scratch budget ${(result.scratchBudget / 1e12).toFixed(3)} TFLOPs.`,
-    '',
-    '| method | runs | final acc % | acc % at scratch budget | TFLOPs to scratch acc | saving % |',
-    '|---|---|---|---|---|---|',
-    ...result.summaries.map((s) => `| ${s.label} | ${s.runs} | ${pct(s.finalAccuracy)} | ${pct(s.accuracyAtScratchBudget)} | ${tflops(s.flopsToScratchAccuracy)}${s.reached < s.runs ? ` (${s.reached}/${s.runs} reached)` : ''} | ${pct(s.saving)} |`),
-    '',
-    'saving = 1 − FLOPs(method run, operator training or shallow stage included) to reach the bar / FLOPs(the mean scratch curve to reach it); mean ± std over seeds. The bar is the scratch runs\' mean final accuracy.',
-  ].join('\n');
 }
 
 /** What every run of an experiment folder shares (not which methods and seeds it holds): spec.json records it. */
@@ -295,11 +261,12 @@ export function sharedSettings(spec: Omit<ExperimentSpec, 'backend'>): Record<st
     source: spec.source, target: spec.target, batchSize: spec.batchSize, sourceSteps: spec.sourceSteps, targetSteps: spec.targetSteps,
     lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, mangoNoise: spec.mangoNoise ?? null, evalEvery: spec.evalEvery,
     train: spec.train.count, test: spec.test.count, augmentation: spec.augmentation ?? null, labelSmoothing: spec.labelSmoothing ?? null,
+    validation: spec.validation?.count ?? null, sourceWeights: spec.sourceWeights?.path ?? null,
   };
 }
 
 /** Fields spec.json gained later: a folder written before them is not refused for lacking them. */
-const fieldsAddedLater = ['augmentation', 'labelSmoothing'];
+const fieldsAddedLater = ['augmentation', 'labelSmoothing', 'validation', 'sourceWeights'];
 
 /**
  * Refuses to reuse a folder whose runs were made with other settings (their results would be mixed with
@@ -324,7 +291,9 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
   let interrupted = false;
   try {
     const source = await sourceModel(spec);
-    let pending = spec.seeds.flatMap((seed) => spec.methods.map((m) => ({ seed, m })));
+    // Scratch first: its runs set the bar that grown runs may stop past.
+    const runsOf = (methods: MethodSpec[]) => spec.seeds.flatMap((seed) => methods.map((m) => ({ seed, m })));
+    let pending = [...runsOf(spec.methods.filter((m) => m.method === 'scratch')), ...runsOf(spec.methods.filter((m) => m.method !== 'scratch'))];
     let waiting = false;
     while (pending.length > 0) {
       const busy: typeof pending = [];
@@ -348,13 +317,15 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRes
     if (!(error instanceof ExperimentInterrupted)) throw error;
     interrupted = true;
   }
-  if (interrupted || !runs.some((r) => r.method === 'scratch')) return { scratchFinalAccuracy: NaN, scratchBudget: NaN, summaries: [], runs, interrupted };
+  if (interrupted || !runs.some((r) => r.method === 'scratch')) return { runs, interrupted };
   const summary = summarize(runs);
   const result = { ...summary, runs, interrupted };
   writeJson(join(spec.outDir, 'results.json'), result);
   writeFileSync(join(spec.outDir, 'results.md'), `# Growth savings\n\n${markdownTable(result, spec)}\n`);
-  writeFileSync(join(spec.outDir, 'accuracy-vs-flops.svg'), accuracyPlot(runs.map((r) => ({ label: `${r.label} s${r.seed}`, points: r.evals })),
-    `Test accuracy vs training FLOPs: ${describe(spec.source)} → d${spec.target.dim}·L${spec.target.depth}`));
+  writeFileSync(join(spec.outDir, 'accuracy-vs-flops.svg'), accuracyPlot(methodCurves(runs), {
+    title: `Test accuracy vs training FLOPs: ${describe(spec.source)} → d${spec.target.dim}·L${spec.target.depth}·h${spec.target.heads}`,
+    lines: [{ accuracy: summary.bar, label: `bar ${(100 * summary.bar).toFixed(2)}%` }],
+  }));
   return result;
 }
 

@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
 import { describe } from '../../models/config.ts';
 import { checkGrowth, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
-import { checkExperimentFolder, markdownTable, runExperiment, type MethodSpec } from '../../growth/experiment.ts';
+import { checkExperimentFolder, runExperiment, type MethodSpec } from '../../growth/experiment.ts';
+import { markdownTable } from '../../growth/summary.ts';
+import { loadViTWeights } from '../../models/checkpoint/weights.ts';
 import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
 /** The main job (`npm start`): sized to finish in about 15 minutes on 2 CPU cores through lavapipe. */
@@ -17,11 +19,19 @@ const help = `usage: mango experiment [options]
   --default                  the main job: ${mainJob.source} → ${mainJob.target}, Fashion-MNIST subset ${mainJob.subset}/${mainJob['test-subset']},
                              scratch vs Mango R=1, ${mainJob['target-epochs']} epochs each, output in ${mainJob.out} (what \`npm start\` runs)
   --source <config>          source model config                                     [fmnist-d64-l4]
+  --source-weights <file>    reuse this pretrained source (any timm-layout safetensors file) instead of
+                             training one; its architecture is the file's (--source, if given, must agree)
+  --heads <n>                the source's heads, for a --source-weights file that does not record them
   --target <config>          target model config                                     [fmnist-d128-l8]
   --methods <list>           comma list of: ${growthMethods.join(', ')}; mango:R sets the rank   [scratch,mango]
   --seeds <n>                seeds per method                                        [3]
   --data, --data-dir         dataset (fashion-mnist | cifar10) and folder            [fashion-mnist]
   --subset <n>, --test-subset <n>   use only the first n train / test images
+  --validation <n>           hold n training images out (a fixed draw; never trained on, by the source
+                             either when it is trained here) and evaluate every run on them too: choose
+                             settings on these, report on the test set
+  --stop-past-bar            grown runs stop once past the highest scratch final accuracy (enough for every
+                             saving); seed 0 of each method still trains the whole budget
   --batch <n>                batch size                                              [128]
   --source-epochs <x>        source training (skipped when already done)             [3]
   --target-epochs <x>        the training budget of every target run                 [3]
@@ -53,7 +63,8 @@ export const experimentCommand = {
         seeds: { type: 'string' }, data: { type: 'string', default: 'fashion-mnist' }, 'data-dir': { type: 'string' }, subset: { type: 'string' },
         'test-subset': { type: 'string' }, batch: { type: 'string' }, 'source-epochs': { type: 'string' }, 'target-epochs': { type: 'string' },
         lr: { type: 'string' }, warmup: { type: 'string' }, 'op-steps': { type: 'string' }, 'op-lr': { type: 'string' }, noise: { type: 'string' }, evals: { type: 'string' },
-        out: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+        out: { type: 'string' }, backend: { type: 'string' }, 'source-weights': { type: 'string' }, heads: { type: 'string' },
+        validation: { type: 'string' }, 'stop-past-bar': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
       },
     });
     if (given.help) {
@@ -66,7 +77,10 @@ export const experimentCommand = {
     } as Record<string, string>;
     const v = { ...defaults, ...Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined && x !== false)) } as Record<string, string | undefined>;
     // Every argument is checked before any data loads or the GPU starts.
-    const source = loadConfig(v.source!);
+    const weights = v['source-weights']
+      ? loadViTWeights(v['source-weights'], { config: given.source ? loadConfig(given.source) : undefined, configLabel: `--source ${given.source}`, heads: integer(v.heads, 'heads', 1), configFlag: '--source' })
+      : undefined;
+    const source = weights?.config ?? loadConfig(v.source!);
     const target = loadConfig(v.target!);
     const methods = parseMethods(v.methods!);
     if (!methods.some((m) => m.method === 'scratch')) methods.unshift({ method: 'scratch' });
@@ -83,7 +97,7 @@ export const experimentCommand = {
     const mangoNoise = number(v.noise, 'noise', { min: 0 });
     const backendChoice = backendName(v.backend);
 
-    const data = loadData(v.data!, v['data-dir'], ...subsets);
+    const data = loadData(v.data!, v['data-dir'], ...subsets, integer(v.validation, 'validation', 1));
     checkDataFitsModel(data.train, source);
     checkDataFitsModel(data.train, target);
     const perEpoch = Math.floor(data.train.count / batchSize);
@@ -93,18 +107,21 @@ export const experimentCommand = {
       source, target, train: data.train, test: data.test, batchSize, sourceSteps: steps(epochFractions.source), targetSteps, lr,
       warmupSteps: warmup ?? Math.round(targetSteps * 0.05), operatorSteps, operatorLr, mangoNoise,
       evalEvery: Math.max(1, Math.floor(targetSteps / evals)), methods, seeds, outDir: v.out!, labelSmoothing: 0.1,
+      ...(data.validation ? { validation: data.validation } : {}),
+      ...(weights ? { sourceWeights: { path: weights.path, tensors: weights.tensors } } : {}),
+      ...(v['stop-past-bar'] ? { stopPastBar: { fullBudgetSeeds: [seeds[0]] } } : {}),
     };
     checkExperimentFolder(settings);
     checkCanCreate(v.out!, 'the experiment folder');
     const backend = await chooseBackend(backendChoice);
-    console.log(`experiment: ${describe(source)} → ${describe(target)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test), ${describeBackend(backend)}`);
+    console.log(`experiment: ${describe(source)} → ${describe(target)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test${data.validation ? ` / ${data.validation.count} validation` : ''}), ${describeBackend(backend)}`);
     console.log(`methods ${methods.map((m) => m.method + (m.rank ? `:${m.rank}` : '')).join(', ')} × seeds ${seeds.join(', ')}; ${targetSteps} target steps of ${batchSize}; folder ${v.out}`);
     const result = await runExperiment({ ...settings, backend, showProgress: true, signal: interruptSignal(), log: (line) => console.log(line) });
     if (result.interrupted) {
       console.log(`stopped; finished runs are kept. Rerun the same command to resume (${v.out}).`);
       return 130;
     }
-    console.log(`\n${markdownTable(result, { source, target })}\n`);
+    if (result.summaries) console.log(`\n${markdownTable(result as Required<typeof result>, { source, target })}\n`);
     console.log(`wrote ${v.out}/results.md, results.json, accuracy-vs-flops.svg and per-run checkpoints and logs`);
     return 0;
   },

@@ -1,10 +1,11 @@
 /** `mango train`: train a ViT from scratch, from grown weights, or resume; print accuracy, write checkpoints and logs. */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { MangoError } from '../../engine/index.ts';
 import { listCheckpoints } from '../../models/checkpoint/checkpoint.ts';
 import { checkSameSettings } from '../../models/checkpoint/recorded-settings.ts';
-import { readSafetensors } from '../../models/checkpoint/safetensors.ts';
+import { readSafetensors, writeSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { loadViTWeights, type ViTWeights } from '../../models/checkpoint/weights.ts';
 import { describe, type ViTConfig } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
@@ -31,12 +32,16 @@ const help = `usage: mango train [options]
   --no-augment               no random crop / flip
   --subset <n>               use only the first n training images
   --test-subset <n>          evaluate on only the first n test images
+  --validation <n>           hold n training images out (a fixed draw) and evaluate on them too: choose
+                             settings on these, never on the test set
   --eval-every <n>           evaluate every n steps                                    [each epoch]
   --checkpoint-every <n>     checkpoint every n steps                                  [each epoch]
   --seed <n>                 seed for init, data order, augmentation, dropout          [0]
   --out <folder>             run folder for checkpoints and log.jsonl                  [runs/train]
   --resume                   continue the run in --out; settings not given are the run's own, given ones
                              must match it (only --steps / --epochs may grow, to train longer)
+  --weights-out <file>       also write the final weights there (timm names; recipe, command and accuracy
+                             in the metadata): a pretrained model to grow from
   --init <weights>           start from these weights: grown.safetensors, a checkpoint, or a timm-named
                              safetensors file; the architecture is the file's (a --config must agree)
   --heads <n>                attention heads, for an --init file that does not record its architecture
@@ -49,6 +54,7 @@ interface TrainSettings {
   data: string;
   subset?: number;
   testSubset?: number;
+  validation?: number;
   batch: number;
   lr: number;
   minLr: number;
@@ -74,7 +80,7 @@ function givenSettings(v: Given, weights: ViTWeights | undefined): Partial<Train
   const s = (k: string) => v[k] as string | undefined;
   return {
     config: weights?.config ?? (s('config') ? loadConfig(s('config')!) : undefined), data: s('data'),
-    subset: integer(s('subset'), 'subset', 1), testSubset: integer(s('test-subset'), 'test-subset', 1), batch: integer(s('batch'), 'batch', 1),
+    subset: integer(s('subset'), 'subset', 1), testSubset: integer(s('test-subset'), 'test-subset', 1), validation: integer(s('validation'), 'validation', 1), batch: integer(s('batch'), 'batch', 1),
     lr: positive(s('lr'), 'lr'), minLr: number(s('min-lr'), 'min-lr', { min: 0 }), warmup: integer(s('warmup'), 'warmup'),
     weightDecay: number(s('weight-decay'), 'weight-decay', { min: 0 }), labelSmoothing: number(s('label-smoothing'), 'label-smoothing', { min: 0 }),
     clip: number(s('clip'), 'clip', { min: 0 }), optimizer: optimizerName(s('optimizer')), augment: v['no-augment'] ? false : undefined,
@@ -89,11 +95,19 @@ const defaults: Omit<TrainSettings, 'config'> = {
 const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
 
 /** The settings the newest checkpoint in `out` recorded (undefined: no run there yet, or one from before settings were recorded). */
-function recordedSettings(out: string): { settings?: TrainSettings; steps?: number; path: string } | undefined {
-  const newest = listCheckpoints(join(out, 'checkpoints')).at(-1);
-  if (!newest) return undefined;
-  const state = JSON.parse(readSafetensors(newest).metadata.state ?? '{}');
-  return { settings: state.extra?.settings, steps: state.extra?.totalSteps, path: newest };
+function recordedSettings(out: string): { settings?: TrainSettings; steps?: number; path: string; count: number } | undefined {
+  const checkpoints = listCheckpoints(join(out, 'checkpoints'));
+  if (checkpoints.length === 0) return undefined;
+  // The newest one that reads (resume skips damaged checkpoints the same way).
+  for (const path of [...checkpoints].reverse()) {
+    try {
+      const state = JSON.parse(readSafetensors(path).metadata.state ?? '{}');
+      return { settings: state.extra?.settings, steps: state.extra?.totalSteps, path, count: checkpoints.length };
+    } catch {
+      continue;
+    }
+  }
+  return { path: checkpoints.at(-1)!, count: checkpoints.length };
 }
 
 export const trainCommand = {
@@ -109,7 +123,7 @@ export const trainCommand = {
         optimizer: { type: 'string' }, 'no-augment': { type: 'boolean', default: false },
         subset: { type: 'string' }, 'test-subset': { type: 'string' }, 'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' },
         seed: { type: 'string' }, out: { type: 'string', default: 'runs/train' }, resume: { type: 'boolean', default: false }, init: { type: 'string' },
-        heads: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+        heads: { type: 'string' }, validation: { type: 'string' }, 'weights-out': { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
       },
     });
     if (values.help) {
@@ -132,7 +146,7 @@ export const trainCommand = {
 
     const earlier = recordedSettings(out);
     if (earlier && !values.resume) {
-      throw new MangoError(`${out} already holds checkpoints of an earlier run (newest ${earlier.path})`,
+      throw new MangoError(`${out} already holds ${earlier.count} checkpoint(s) of an earlier run (newest ${earlier.path})`,
         'pass --resume to continue that run, or choose another --out; nothing was overwritten');
     }
     const recorded = values.resume ? earlier?.settings : undefined;
@@ -144,14 +158,16 @@ export const trainCommand = {
     }
     const settings: TrainSettings = { ...defaults, config: loadConfig(defaultConfig), ...recorded, ...given };
 
-    const data = loadData(settings.data, values['data-dir'], settings.subset, settings.testSubset);
+    const weightsOut = values['weights-out'];
+    if (weightsOut && existsSync(weightsOut)) throw new MangoError(`${weightsOut} already exists`, 'choose another --weights-out (or remove that file); nothing was overwritten');
+    const data = loadData(settings.data, values['data-dir'], settings.subset, settings.testSubset, settings.validation);
     checkDataFitsModel(data.train, settings.config);
     const perEpoch = Math.floor(data.train.count / settings.batch);
     const steps = givenSteps ?? (epochs !== undefined ? perEpoch * epochs : undefined) ?? earlier?.steps ?? perEpoch;
     checkCanCreate(out, 'the run folder');
     const device = await chooseBackend(backend);
     const config = settings.config;
-    console.log(`training ${describe(config)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test) for ${steps} steps of ${settings.batch} on ${describeBackend(device)}`);
+    console.log(`training ${describe(config)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test${data.validation ? ` / ${data.validation.count} validation` : ''}) for ${steps} steps of ${settings.batch} on ${describeBackend(device)}`);
     for (const note of weights?.notes ?? []) console.log(`note: ${note}`);
     const model = new ViT(config, { seed: settings.seed, backend: device });
     if (weights && !recorded) {
@@ -168,15 +184,26 @@ export const trainCommand = {
       evalEvery: evalEvery ?? perEpoch, checkpointEvery: checkpointEvery ?? perEpoch,
       outDir: out, resume: values.resume, signal: interruptSignal(), label: 'train',
       extra: { settings: { ...settings, warmup: warmupSteps }, totalSteps: steps },
-      onEval: (p) => console.error(`  step ${p.step}: test accuracy ${(100 * p.accuracy).toFixed(2)}%`),
+      validation: data.validation,
+      onEval: (p) => console.error(`  step ${p.step}: test accuracy ${(100 * p.accuracy).toFixed(2)}%${p.validationAccuracy !== undefined ? `, validation ${(100 * p.validationAccuracy).toFixed(2)}%` : ''}`),
     });
     if (result.resumedFrom !== undefined) console.log(`resumed from step ${result.resumedFrom}`);
     if (result.interrupted) {
       console.log(`stopped at step ${result.steps} of ${steps}; checkpoint written. Run the same command with --resume to continue.`);
       return 130;
     }
-    console.log(`done: ${result.steps} steps, test accuracy ${(100 * result.finalAccuracy).toFixed(2)}%, ${(result.flops / 1e12).toFixed(3)} TFLOPs, ${result.imagesPerSecond.toFixed(0)} img/s`);
+    const validation = result.evals.at(-1)?.validationAccuracy;
+    console.log(`done: ${result.steps} steps, test accuracy ${(100 * result.finalAccuracy).toFixed(2)}%${validation !== undefined ? `, validation ${(100 * validation).toFixed(2)}%` : ''}, ${(result.flops / 1e12).toFixed(3)} TFLOPs, ${result.imagesPerSecond.toFixed(0)} img/s`);
     console.log(`checkpoints and log.jsonl in ${out}`);
+    if (weightsOut) {
+      const last = result.evals.at(-1)!;
+      writeSafetensors(weightsOut, await model.state(), {
+        format: 'mango-weights', config: JSON.stringify(config), recipe: JSON.stringify({ ...settings, warmup: warmupSteps, steps }),
+        command: `mango train ${args.join(' ')}`, steps: String(result.steps), testAccuracy: String(last.accuracy), testImages: String(data.test.count),
+        ...(last.validationAccuracy !== undefined ? { validationAccuracy: String(last.validationAccuracy), validationImages: String(data.validation!.count) } : {}),
+      });
+      console.log(`wrote ${weightsOut}`);
+    }
     return 0;
   },
 };

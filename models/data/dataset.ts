@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetError } from './errors.ts';
 import { readIdx } from './idx.ts';
+import { Random } from '../../engine/index.ts';
 
 export interface Dataset {
   name: string;
@@ -88,4 +89,30 @@ export function subset(data: Dataset, count: number): Dataset {
   const n = Math.min(count, data.count);
   const size = data.imageShape.reduce((a, b) => a * b, 1);
   return { ...data, count: n, pixels: data.pixels.subarray(0, n * size), labels: data.labels.subarray(0, n) };
+}
+
+/** The examples at `indices`, in that order. */
+export function pick(data: Dataset, indices: ArrayLike<number>, name = data.name): Dataset {
+  const size = data.imageShape.reduce((a, b) => a * b, 1);
+  const pixels = new Uint8Array(indices.length * size);
+  const labels = new Uint8Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    pixels.set(data.pixels.subarray(indices[i] * size, (indices[i] + 1) * size), i * size);
+    labels[i] = data.labels[indices[i]];
+  }
+  return { ...data, name, count: indices.length, pixels, labels };
+}
+
+/**
+ * Holds `count` training examples out as a validation split: the last `count` of a fixed shuffle (seed 0
+ * unless told), so every run that asks for the same split gets the same images. The rest keep their order.
+ */
+export function holdOut(data: Dataset, count: number, seed = 0): { train: Dataset; validation: Dataset } {
+  if (!Number.isInteger(count) || count < 1 || count >= data.count) {
+    throw new DatasetError(`a validation split of ${count} needs 1 to ${data.count - 1} of the ${data.count} training images`, 'choose a smaller --validation');
+  }
+  const order = new Random(seed).permutation(data.count);
+  const held = new Set(order.subarray(data.count - count));
+  const kept = Array.from({ length: data.count }, (_, i) => i).filter((i) => !held.has(i));
+  return { train: pick(data, kept), validation: pick(data, [...held].sort((a, b) => a - b), `${data.name} validation`) };
 }

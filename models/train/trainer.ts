@@ -15,7 +15,7 @@ import type { Dataset } from '../data/dataset.ts';
 import { trainFlopsPerImage } from '../flops.ts';
 import { AdamW, clippedStep, cosineWithWarmup, SGD, type Optimizer } from '../optim/optimizer.ts';
 import type { ViT } from '../vit.ts';
-import { accuracy } from './evaluate.ts';
+import { evaluate } from './evaluate.ts';
 import { progress } from './progress.ts';
 
 function appendLogLine(path: string, line: string): void {
@@ -69,6 +69,10 @@ export interface TrainOptions {
   /** saved in checkpoints and handed back on resume */
   extra?: Record<string, unknown>;
   onEval?: (point: EvalPoint) => void;
+  /** a held-out split evaluated next to the test set at every evaluation (for choosing settings without the test set) */
+  validation?: Dataset;
+  /** ends the run after an evaluation for which it returns true (e.g. once a savings bar is passed) */
+  stopWhen?: (point: EvalPoint) => boolean;
   /** called after every step with the step number (1-based) and its loss */
   onStep?: (step: number, loss: number) => void;
 }
@@ -76,7 +80,12 @@ export interface TrainOptions {
 export interface EvalPoint {
   step: number;
   flops: number;
+  /** test accuracy */
   accuracy: number;
+  /** test cross-entropy */
+  loss?: number;
+  validationAccuracy?: number;
+  validationLoss?: number;
 }
 
 export interface TrainResult {
@@ -87,6 +96,8 @@ export interface TrainResult {
   lastLoss: number;
   /** true when stopped by the signal before `steps` */
   interrupted: boolean;
+  /** true when `stopWhen` ended the run before `steps` */
+  stoppedEarly: boolean;
   resumedFrom?: number;
   imagesPerSecond: number;
 }
@@ -140,11 +151,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const path = saveCheckpoint(checkpointDir, runState(), await model.state(), optimizerState.tensors);
     log({ type: 'checkpoint', step, path });
   };
-  const evaluate = async () => {
-    const point = { step, flops, accuracy: await accuracy(model, options.test) };
+  let stoppedEarly = false;
+  const evaluateNow = async () => {
+    const test = await evaluate(model, options.test);
+    const validation = options.validation && await evaluate(model, options.validation);
+    const point: EvalPoint = { step, flops, accuracy: test.accuracy, loss: test.loss, ...(validation ? { validationAccuracy: validation.accuracy, validationLoss: validation.loss } : {}) };
     evals.push(point);
     log({ type: 'eval', ...point });
     options.onEval?.(point);
+    if (options.stopWhen?.(point)) stoppedEarly = true;
   };
 
   const bar = progress(options.label ?? 'train', steps, options.showProgress ?? true);
@@ -191,18 +206,19 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       options.onStep?.(step, lastLoss);
       const tuning = await E.tuneKernels(model.backend);
       if (tuning) log({ type: 'kernel-tuning', step, ...tuning });
-      if (options.evalEvery && step % options.evalEvery === 0 && step < steps) await evaluate();
+      if (options.evalEvery && step % options.evalEvery === 0 && step < steps) await evaluateNow();
+      if (stoppedEarly) break;
       if (options.checkpointEvery && step % options.checkpointEvery === 0 && step < steps) await checkpoint();
     }
   } finally {
     bar.stop();
   }
-  if (!interrupted && evals.at(-1)?.step !== step) await evaluate();
+  if (!interrupted && evals.at(-1)?.step !== step) await evaluateNow();
   await checkpoint();
   optimizer.dispose();
   const seconds = (performance.now() - started) / 1000;
   return {
-    steps: step, flops, evals, finalAccuracy: evals.at(-1)?.accuracy ?? NaN, lastLoss, interrupted, resumedFrom,
+    steps: step, flops, evals, finalAccuracy: evals.at(-1)?.accuracy ?? NaN, lastLoss, interrupted, stoppedEarly, resumedFrom,
     imagesPerSecond: ((step - firstStep) * batchSize) / Math.max(seconds, 1e-9),
   };
 }

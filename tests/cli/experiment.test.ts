@@ -22,7 +22,7 @@ test('experiment: scratch vs mango vs fpi vs progressive stackbert, results tabl
     '--op-steps', '3', '--evals', '4', '--out', out, '--backend', 'cpu'];
   const first = mango(...args);
   assert.is(first.status, 0, first.stderr);
-  assert.match(first.stdout, /\| method \| runs \| final acc %[\s\S]*\| scratch \| 1 \|[\s\S]*\| mango-r2 \| 1 \|[\s\S]*\| bert2bert-fpi \| 1 \|/);
+  assert.match(first.stdout, /\| method \| runs \(full budget\) \| final acc %[\s\S]*\| scratch \| 1 \(1\) \|[\s\S]*\| mango-r2 \| 1 \(1\) \|[\s\S]*\| bert2bert-fpi \| 1 \(1\) \|/);
   for (const file of ['results.md', 'results.json', 'accuracy-vs-flops.svg', 'source/result.json', 'mango-r2-s0/result.json', 'mango-r2-s0/log.jsonl']) {
     assert.ok(existsSync(join(out, file)), file);
   }
@@ -73,7 +73,7 @@ test('experiment: two processes on one folder split the runs and both print the 
     assert.is(trained, 1, `${run} trained by exactly one process`);
   }
   assert.is(outputs.filter((out) => /training \d+ steps/.test(out.split('\n').filter((l) => l.startsWith('source')).join('\n'))).length, 1, 'the source is trained once');
-  for (const out of outputs) assert.match(out, /\| scratch \| 2 \|[\s\S]*\| bert2bert-fpi \| 2 \|/);
+  for (const out of outputs) assert.match(out, /saving % \[95% CI\][\s\S]*\| scratch \| 2 \(2\) \|[\s\S]*\| bert2bert-fpi \| 2 \(2\) \|/);
 });
 
 test.run();
