@@ -76,4 +76,27 @@ test('experiment: two processes on one folder split the runs and both print the 
   for (const out of outputs) assert.match(out, /saving % \[95% CI\][\s\S]*\| scratch \| 2 \(2\) \|[\s\S]*\| bert2bert-fpi \| 2 \(2\) \|/);
 });
 
+test('experiment from a pretrained file with a validation split; grown runs stop past the bar except seed 0', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exp-'));
+  const fixture = fileURLToPath(new URL('../fixtures/timm-vit-d32-l2-h4.safetensors', import.meta.url));
+  writeFileSync(join(dir, 'target.json'), JSON.stringify({ imageSize: 28, channels: 1, patchSize: 7, mlpRatio: 4, classes: 10, dim: 64, depth: 2, heads: 8 }));
+  const out = join(dir, 'run');
+  const run = mango('experiment', '--source-weights', fixture, '--heads', '4', '--target', join(dir, 'target.json'), '--methods', 'scratch,net2net',
+    '--seeds', '2', '--data-dir', fashionMnistLikeFolder(192, 32), '--validation', '32', '--batch', '32', '--target-epochs', '2', '--lr', '0.01',
+    '--evals', '4', '--stop-past-bar', '--out', out, '--backend', 'cpu');
+  assert.is(run.status, 0, run.stderr);
+  assert.match(run.stdout, /160 train \/ 32 test \/ 32 validation[\s\S]*source ViT d32·L2·h4 .*pretrained, .*timm-vit-d32-l2-h4\.safetensors/);
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  for (const r of results.runs) assert.ok(r.evals.every((e: { validationAccuracy?: number }) => typeof e.validationAccuracy === 'number'), `${r.label} s${r.seed}: validation at every evaluation`);
+  const stopAt = Math.max(...results.runs.filter((r: { method: string }) => r.method === 'scratch').map((r: { finalAccuracy: number }) => r.finalAccuracy));
+  const grown = (seed: number) => results.runs.find((r: { label: string; seed: number }) => r.label === 'net2net' && r.seed === seed);
+  assert.not.ok(grown(0).stoppedEarly, 'seed 0 trains the whole budget');
+  const past = grown(1).evals.slice(1).findIndex((e: { accuracy: number }) => e.accuracy >= stopAt);
+  if (past >= 0 && past + 2 < grown(1).evals.length + 1) {
+    assert.ok(grown(1).stoppedEarly, 'seed 1 stopped once past the highest scratch final accuracy');
+    assert.is(grown(1).evals.length, past + 2);
+  }
+  assert.equal(JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8')).validation, 32);
+});
+
 test.run();

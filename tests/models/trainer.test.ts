@@ -33,6 +33,20 @@ test('a tiny ViT learns the synthetic task: loss drops, accuracy beats chance', 
   model.dispose();
 });
 
+test('stopWhen ends the run after the evaluation it accepts; validation is evaluated with the test set', async () => {
+  const model = new ViT(tiny, { seed: 1 });
+  const validation = syntheticDataset(24, 5);
+  const result = await trainModel(base(model, { evalEvery: 2, validation, stopWhen: (p) => p.step >= 4 }));
+  assert.ok(result.stoppedEarly);
+  assert.is(result.steps, 4);
+  assert.equal(result.evals.map((e) => e.step), [2, 4]);
+  for (const e of result.evals) assert.ok(e.validationAccuracy! >= 0 && e.validationLoss! > 0 && e.loss! > 0, JSON.stringify(e));
+  const full = await trainModel(base(new ViT(tiny, { seed: 1 }), { evalEvery: 4 }));
+  assert.not.ok(full.stoppedEarly);
+  assert.is(full.steps, 12);
+  model.dispose();
+});
+
 test('resume after an interruption continues bit-for-bit (same losses, same final weights)', async () => {
   const straight = mkdtempSync(join(tmpdir(), 'run-a-'));
   const a = new ViT(tiny, { seed: 1 });
