@@ -122,7 +122,11 @@ export function markdownTable(result: Summary, spec: { source: ViTConfig; target
     '',
     `| method | runs (full budget) | final acc % | acc % at scratch budget | reached the bar | saving % [95% CI] | ${margins.map((m) => `saving % at bar −${(100 * m).toFixed(1)} pt`).join(' | ')} |`,
     `|---|---|---|---|---|---|${margins.map(() => '---|').join('')}`,
-    ...result.summaries.map((s) => `| ${s.label} | ${s.runs} (${s.fullRuns}) | ${meanSpread(s.finalAccuracy)} | ${meanSpread(s.accuracyAtScratchBudget)} | ${s.reached}/${s.runs} | ${s.label === 'scratch' ? '—' : withInterval(s.saving)} | ${s.savingsBelow.map((b) => withInterval(b.saving)).join(' | ')} |`),
+    ...result.summaries.map((s) => {
+      const cells = [withInterval(s.saving), ...s.savingsBelow.map((b) => withInterval(b.saving))];
+      const savings = s.label === 'scratch' ? cells.map(() => '—') : cells;
+      return `| ${s.label} | ${s.runs} (${s.fullRuns}) | ${meanSpread(s.finalAccuracy)} | ${meanSpread(s.accuracyAtScratchBudget)} | ${s.reached}/${s.runs} | ${savings.join(' | ')} |`;
+    }),
     '',
     ...(comparisons.length ? [
       '| Mango − baseline | saving difference, pt [95% CI] |', '|---|---|',

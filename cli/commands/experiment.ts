@@ -131,7 +131,7 @@ export const experimentCommand = {
     }
     if (result.summaries) console.log(`\n${markdownTable(result as Required<typeof result>, { source, target })}\n`);
     console.log(`wrote ${v.out}/results.md, results.json, accuracy-vs-flops.svg and per-run checkpoints and logs`);
-    if (given.default) console.log('one seed on a short budget; the full experiment (3 seeds, every method, a plateaued scratch budget) is docs/results/width-2x/ (README, "Results")');
+    if (given.default) console.log('one seed on a short budget: a demonstration, not the result. Multi-seed results, and the commands that make them: README.md, "Results"');
     return 0;
   },
 };

@@ -37,9 +37,11 @@ test('--help on every command; unknown command and bad options are friendly', ()
   assert.is(unwritable.status, 1);
   assert.match(unwritable.stderr, /cannot create the run folder .*a-file\/run \(ENOTDIR\)[\s\S]*fix: choose a writable output folder \(--out\)/);
   const noDriver = { ...process.env, XDG_RUNTIME_DIR: '/tmp', VK_ICD_FILENAMES: '/nonexistent.json', VK_DRIVER_FILES: '/nonexistent.json' };
+  const noAdapterOut = join(mkdtempSync(join(tmpdir(), 'noadapter-')), 'run');
   const noAdapter = spawnSync(process.execPath, [bin, 'train', '--config', 'fmnist-d32-l2', '--steps', '1', '--batch', '8', '--backend', 'webgpu',
-    '--data-dir', fashionMnistLikeFolder(32, 8), '--out', join(mkdtempSync(join(tmpdir(), 'noadapter-')), 'run')], { encoding: 'utf8', env: noDriver, timeout: 120_000 });
+    '--data-dir', fashionMnistLikeFolder(32, 8), '--out', noAdapterOut], { encoding: 'utf8', env: noDriver, timeout: 120_000 });
   assert.is(noAdapter.status, 1);
+  assert.not.ok(existsSync(noAdapterOut), 'no empty run folder is left behind');
   assert.match(noAdapter.stderr, /mango: no WebGPU adapter found[\s\S]*fix: install a Vulkan driver Dawn accepts[\s\S]*--backend cpu/);
 });
 
