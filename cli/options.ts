@@ -93,7 +93,7 @@ export function interruptSignal(): AbortSignal {
 export function integer(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new MangoError(`--${name} must be an integer ≥ ${min} (got "${value}")`, `pass e.g. --${name} ${Math.max(min, 1)}`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new MangoError(`--${name} must be an integer ≥ ${min} (got "${value}")`, `pass e.g. --${name} ${Math.max(min, 1)}`);
   return n;
 }
 
