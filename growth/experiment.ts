@@ -13,10 +13,9 @@ import { writeFileAtomic } from '../models/checkpoint/safetensors.ts';
 import { describe, type ViTConfig } from '../models/config.ts';
 import type { Augmentation } from '../models/data/batches.ts';
 import { subset, type Dataset } from '../models/data/dataset.ts';
-import { evaluate } from '../models/train/evaluate.ts';
 import type { HostTensor } from '../models/nn/module.ts';
 import { trainFlopsPerImage } from '../models/flops.ts';
-import { trainModel, type EvalPoint } from '../models/train/trainer.ts';
+import { evaluationPoint, trainModel, type EvalPoint } from '../models/train/trainer.ts';
 import { ViT } from '../models/vit.ts';
 import { grow, type GrowthMethod } from './grow.ts';
 import { accuracyPlot, methodCurves } from './plot.ts';
@@ -82,8 +81,8 @@ async function sourceModel(spec: ExperimentSpec): Promise<ViT> {
   const model = new ViT(spec.source, { seed: 1000, backend: spec.backend });
   if (spec.sourceWeights) {
     model.loadState(spec.sourceWeights.tensors);
-    const [test, validation] = [await evaluate(model, spec.test), spec.validation && await evaluate(model, spec.validation)];
-    spec.log?.(`source ${describe(spec.source)}: pretrained, ${spec.sourceWeights.path} (${(100 * test.accuracy).toFixed(2)}% test${validation ? `, ${(100 * validation.accuracy).toFixed(2)}% validation` : ''}; its cost is not counted)`);
+    const { accuracy, validationAccuracy } = await evaluationPoint(model, 0, 0, spec.test, spec.validation);
+    spec.log?.(`source ${describe(spec.source)}: pretrained, ${spec.sourceWeights.path} (${(100 * accuracy).toFixed(2)}% test${validationAccuracy !== undefined ? `, ${(100 * validationAccuracy).toFixed(2)}% validation` : ''}; its cost is not counted)`);
     return model;
   }
   for (let waited = false; ; waited = true) {
@@ -157,13 +156,6 @@ interface GrowthRecord {
   schedule?: { offset: number; total: number; steps: number };
 }
 
-/** The evaluation of a model before its target-size training (step 0), on the test and validation sets. */
-async function evalPoint(spec: ExperimentSpec, model: ViT, flops: number): Promise<EvalPoint> {
-  const test = await evaluate(model, spec.test);
-  const validation = spec.validation && await evaluate(model, spec.validation);
-  return { step: 0, flops, accuracy: test.accuracy, loss: test.loss, ...(validation ? { validationAccuracy: validation.accuracy, validationLoss: validation.loss } : {}) };
-}
-
 /** The accuracy past which a grown run of `seed` may stop: the highest scratch final accuracy, once every scratch seed is done. */
 function stopAccuracy(spec: ExperimentSpec, m: MethodSpec, seed: number): number | undefined {
   if (!spec.stopPastBar || m.method === 'scratch' || spec.stopPastBar.fullBudgetSeeds.includes(seed)) return undefined;
@@ -187,7 +179,7 @@ async function grownStart(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed
     operatorFlops = op.flops;
     operatorLosses = op.losses;
   }
-  return { model: grown.target, growth: { operatorFlops, operatorLosses, initial: await evalPoint(spec, grown.target, operatorFlops) } };
+  return { model: grown.target, growth: { operatorFlops, operatorLosses, initial: await evaluationPoint(grown.target, 0, operatorFlops, spec.test, spec.validation) } };
 }
 
 /**
@@ -216,7 +208,7 @@ async function progressiveStart(spec: ExperimentSpec, seed: number, dir: string)
   }
   const grown = await grow(stageModel, spec.target, 'stackbert', { seed, backend: spec.backend });
   stageModel.dispose();
-  const initial = await evalPoint(spec, grown.target, stage.flops);
+  const initial = await evaluationPoint(grown.target, 0, stage.flops, spec.test, spec.validation);
   return { model: grown.target, growth: { operatorFlops: stage.flops, operatorLosses: [], initial, stageEvals: stage.evals, schedule } };
 }
 

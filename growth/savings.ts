@@ -18,11 +18,15 @@ export function accuracyAt(curve: readonly EvalPoint[], flops: number): number |
   return within.at(-1)?.accuracy;
 }
 
-/** saving = 1 − FLOPs(method → target accuracy, operator included) / FLOPs(scratch → target accuracy). */
-export function saving(method: readonly EvalPoint[], scratch: readonly EvalPoint[], target: number): number | undefined {
-  const ours = flopsToReach(method, target);
+/**
+ * saving = 1 − FLOPs(method → target accuracy, operator included) / FLOPs(scratch → target accuracy).
+ * A method curve that never reaches it counts `unreachedAt` FLOPs when given (a bound), else has no saving;
+ * a scratch curve at the target before any training leaves nothing to save.
+ */
+export function saving(method: readonly EvalPoint[], scratch: readonly EvalPoint[], target: number, unreachedAt?: number): number | undefined {
+  const ours = flopsToReach(method, target) ?? unreachedAt;
   const theirs = flopsToReach(scratch, target) ?? scratch.at(-1)?.flops;
-  return ours === undefined || theirs === undefined ? undefined : 1 - ours / theirs;
+  return ours === undefined || theirs === undefined || !(theirs > 0) ? undefined : 1 - ours / theirs;
 }
 
 /** The pointwise mean of curves evaluated on the same schedule (the scratch reference over seeds). */

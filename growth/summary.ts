@@ -8,7 +8,7 @@ import { describe, type ViTConfig } from '../models/config.ts';
 import type { EvalPoint } from '../models/train/trainer.ts';
 import type { GrowthMethod } from './grow.ts';
 import { pairedBootstrap, type BootstrapOptions, type Interval } from './intervals.ts';
-import { accuracyAt, flopsToReach, meanAndSpread, meanCurve } from './savings.ts';
+import { accuracyAt, flopsToReach, meanAndSpread, meanCurve, saving } from './savings.ts';
 
 export interface RunRecord {
   label: string;
@@ -56,15 +56,9 @@ export interface Summary {
 
 export const defaultMargins = [0.005, 0.01, 0.02];
 
-/**
- * 1 − FLOPs for the run to reach `bar` / FLOPs for the reference to reach it. A run that never reaches it
- * counts as reaching it at the end of its budget: a bound (the saving is at most this), never a gap.
- */
+/** The run's saving at `bar`; one that never reaches it counts its whole budget (a bound: the saving is at most this). */
 export function savingOrBound(run: RunRecord, reference: readonly EvalPoint[], bar: number): { saving: number; reached: boolean } {
-  const theirs = flopsToReach(reference, bar) ?? reference.at(-1)!.flops;
-  const ours = flopsToReach(run.evals, bar);
-  // A reference at the bar before any training (an untrained scratch model) leaves nothing to save: NaN.
-  return { saving: theirs > 0 ? 1 - (ours ?? run.totalFlops) / theirs : NaN, reached: ours !== undefined };
+  return { saving: saving(run.evals, reference, bar, run.totalFlops) ?? NaN, reached: flopsToReach(run.evals, bar) !== undefined };
 }
 
 export function summarize(runs: readonly RunRecord[], options: BootstrapOptions & { margins?: number[] } = {}): Summary {
@@ -86,6 +80,7 @@ export function summarize(runs: readonly RunRecord[], options: BootstrapOptions 
     return Number.isFinite(mean) ? mean : undefined;
   };
   const margins = options.margins ?? defaultMargins;
+  const fullReference = reference([...scratch.keys()]);
   const summaries = labels.map((label): MethodSummary => {
     const group = runs.filter((r) => r.label === label);
     const full = group.filter((r) => !r.stoppedEarly);
@@ -96,7 +91,7 @@ export function summarize(runs: readonly RunRecord[], options: BootstrapOptions 
       label, runs: group.length, fullRuns: full.length,
       ...(full.length ? { finalAccuracy: meanAndSpread(full.map((r) => r.finalAccuracy)) } : {}),
       ...(atBudget.length ? { accuracyAtScratchBudget: meanAndSpread(atBudget) } : {}),
-      reached: seeds.filter((s) => savingOrBound(runOf.get(`${label}/${s}`)!, reference([...scratch.keys()]), bar).reached).length,
+      reached: seeds.filter((s) => savingOrBound(runOf.get(`${label}/${s}`)!, fullReference, bar).reached).length,
       saving: interval(0),
       savingsBelow: margins.map((margin) => ({ margin, saving: interval(margin) })),
     };

@@ -102,6 +102,13 @@ export interface TrainResult {
   imagesPerSecond: number;
 }
 
+/** The model evaluated on the test set (and the validation split, when there is one) at `step` / `flops`. */
+export async function evaluationPoint(model: ViT, step: number, flops: number, test: Dataset, validation?: Dataset): Promise<EvalPoint> {
+  const onTest = await evaluate(model, test);
+  const onValidation = validation && await evaluate(model, validation);
+  return { step, flops, accuracy: onTest.accuracy, loss: onTest.loss, ...(onValidation ? { validationAccuracy: onValidation.accuracy, validationLoss: onValidation.loss } : {}) };
+}
+
 function makeOptimizer(kind: 'adamw' | 'sgd', model: ViT, weightDecay: number): Optimizer {
   const params = model.namedParameters();
   return kind === 'sgd' ? new SGD(params, { momentum: 0.9, weightDecay }) : new AdamW(params, { weightDecay });
@@ -153,9 +160,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   };
   let stoppedEarly = false;
   const evaluateNow = async () => {
-    const test = await evaluate(model, options.test);
-    const validation = options.validation && await evaluate(model, options.validation);
-    const point: EvalPoint = { step, flops, accuracy: test.accuracy, loss: test.loss, ...(validation ? { validationAccuracy: validation.accuracy, validationLoss: validation.loss } : {}) };
+    const point = await evaluationPoint(model, step, flops, options.test, options.validation);
     evals.push(point);
     log({ type: 'eval', ...point });
     options.onEval?.(point);
