@@ -4,7 +4,7 @@
  * from-scratch targets: accuracy at equal FLOPs, FLOPs to reach scratch's final accuracy, savings.
  * Resumable: a run with result.json is not recomputed; an interrupted run resumes from its checkpoints.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../engine/index.ts';
@@ -257,6 +257,14 @@ export function sharedSettings(spec: Omit<ExperimentSpec, 'backend'>): Record<st
   };
 }
 
+/** Settings that only runs with a trained operator use: they bind a folder once such a run has started. */
+const operatorSettings = ['operatorSteps', 'operatorLr', 'mangoNoise'];
+const hasOperator = (m: MethodSpec) => m.method === 'mango' || m.method === 'ligo';
+
+function operatorRunStarted(outDir: string, methods: MethodSpec[]): boolean {
+  return methods.filter(hasOperator).some((m) => readdirSync(outDir).some((d) => d.startsWith(`${labelOf(m)}-s`) && existsSync(join(outDir, d, 'growth.json'))));
+}
+
 /** Fields spec.json gained later: a folder written before them is not refused for lacking them. */
 const fieldsAddedLater = ['augmentation', 'labelSmoothing', 'validation', 'sourceWeights'];
 
@@ -267,7 +275,8 @@ const fieldsAddedLater = ['augmentation', 'labelSmoothing', 'validation', 'sourc
 export function checkExperimentFolder(spec: Omit<ExperimentSpec, 'backend'>): void {
   const recorded = readJson<Record<string, unknown>>(join(spec.outDir, 'spec.json'));
   if (!recorded) return;
-  const shared = Object.entries(sharedSettings(spec)).filter(([k]) => k in recorded || !fieldsAddedLater.includes(k));
+  const unused = operatorRunStarted(spec.outDir, (recorded.methods ?? []) as MethodSpec[]) ? [] : operatorSettings;
+  const shared = Object.entries(sharedSettings(spec)).filter(([k]) => (k in recorded || !fieldsAddedLater.includes(k)) && !unused.includes(k));
   checkSameSettings(`the experiment in ${spec.outDir}`, Object.fromEntries(shared.map(([k]) => [k, recorded[k] ?? null])), Object.fromEntries(shared),
     'rerun with the recorded settings (see its spec.json), or choose another --out for the new ones');
 }

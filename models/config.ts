@@ -28,6 +28,8 @@ export const presets: Record<string, ViTConfig> = {
   // CPU-scale, 28×28×1 (Fashion-MNIST/MNIST), patch 7: 16 patches + cls = 17 tokens.
   'fmnist-d32-l2': { ...fmnist, dim: 32, depth: 2, heads: 2 },
   'fmnist-d16-l4': { ...fmnist, dim: 16, depth: 4, heads: 1 },
+  // The secondary (width + depth ×2) experiment's source.
+  'fmnist-d16-l2': { ...fmnist, dim: 16, depth: 2, heads: 1 },
   // The main job's growth pair (mango-spec §5.2): width ×2 with the head dimension (16) kept.
   'fmnist-d32-l4': { ...fmnist, dim: 32, depth: 4, heads: 2 },
   'fmnist-d64-l4-h4': { ...fmnist, dim: 64, depth: 4, heads: 4 },

@@ -97,6 +97,12 @@ test('experiment from a pretrained file with a validation split; grown runs stop
     assert.is(grown(1).evals.length, past + 2);
   }
   assert.equal(JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8')).validation, 32);
+  const otherOperator = mango('experiment', '--source-weights', fixture, '--heads', '4', '--target', join(dir, 'target.json'), '--methods', 'scratch',
+    '--seeds', '2', '--data-dir', fashionMnistLikeFolder(192, 32), '--validation', '32', '--batch', '32', '--target-epochs', '2', '--lr', '0.01',
+    '--evals', '4', '--stop-past-bar', '--op-steps', '7', '--out', out, '--backend', 'cpu');
+  assert.is(otherOperator.status, 0, `no run has trained an operator yet, so its settings may still change: ${otherOperator.stderr}`);
+  assert.match(otherOperator.stdout, /scratch seed 1: done earlier/);
+  assert.is(JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8')).operatorSteps, 7);
 });
 
 test.run();
