@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
 import { describe } from '../../models/config.ts';
 import { checkGrowth, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
-import { checkExperimentFolder, runExperiment, type MethodSpec } from '../../growth/experiment.ts';
-import { markdownTable } from '../../growth/summary.ts';
+import { runExperiment } from '../../experiments/scheduler.ts';
+import { checkExperimentFolder, type MethodSpec } from '../../experiments/spec.ts';
+import { markdownTable } from '../../experiments/summary.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
 import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
-import { makeFolder } from '../../models/checkpoint/folder.ts';
+import { makeFolder } from '../../io/files.ts';
 import { writeSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
 import { describe, type ViTConfig } from '../../models/config.ts';

@@ -10,7 +10,7 @@ import { validateConfig, type ViTConfig } from '../config.ts';
 import type { BatchPosition } from '../data/batches.ts';
 import type { HostTensor } from '../nn/module.ts';
 import { CheckpointError, readSafetensors, writeSafetensors } from './safetensors.ts';
-import { makeFolder } from './folder.ts';
+import { makeFolder } from '../../io/files.ts';
 
 export interface RunState {
   config: ViTConfig;
@@ -36,7 +36,7 @@ const modelFile = (dir: string, step: number) => join(dir, `step-${String(step).
 const optimizerFileOf = (model: string) => model.replace(/\.safetensors$/, '.optim.safetensors');
 
 export function saveCheckpoint(dir: string, state: RunState, model: ReadonlyMap<string, HostTensor>, optimizer: ReadonlyMap<string, HostTensor>, keep = 2): string {
-  makeFolder(dir, 'the checkpoint folder');
+  makeFolder(dir, 'the checkpoint folder', CheckpointError);
   const path = modelFile(dir, state.step);
   const previous = listCheckpoints(dir).filter((p) => p !== path).at(-1);
   try {

@@ -3,8 +3,8 @@
  * {name: {dtype, shape, data_offsets}, __metadata__: {string: string}}, then the data. Every header field
  * is checked against the file before any data is touched; writes are atomic (temp file, fsync, rename).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../io/files.ts';
 import { MangoError } from '../../engine/index.ts';
 import type { HostTensor } from '../nn/module.ts';
 
@@ -135,28 +135,6 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, meta
   return out;
 }
 
-/** Writes `bytes` to `path` so that `path` is either the old file or the complete new one. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(temp, 'w');
-    try {
-      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-    const dir = openSync(dirname(path), 'r');
-    try { fsyncSync(dir); } finally { closeSync(dir); }
-  } catch (cause) {
-    rmSync(temp, { force: true });
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new CheckpointError(`could not write ${path} (${code ?? cause}); the previous file is unchanged`,
-      code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? 'free disk space and resume' : code === 'EACCES' || code === 'EROFS' ? 'choose a writable output folder (--out)' : 'check the output folder', { cause });
-  }
-}
-
 export function writeSafetensors(path: string, tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata), CheckpointError);
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as E from '../../engine/index.ts';
 import { MangoError } from '../../engine/index.ts';
 import { latestCheckpoint, saveCheckpoint, type RunState } from '../checkpoint/checkpoint.ts';
-import { makeFolder } from '../checkpoint/folder.ts';
+import { makeFolder } from '../../io/files.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { Batches, type Augmentation, type BatchPosition } from '../data/batches.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -124,7 +124,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const log = (entry: Record<string, unknown>) => {
     if (options.outDir) appendLogLine(join(options.outDir, 'log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   };
-  if (options.outDir) makeFolder(options.outDir, 'the run folder');
+  if (options.outDir) makeFolder(options.outDir, 'the run folder', CheckpointError);
   const checkpointDir = options.outDir && join(options.outDir, 'checkpoints');
 
   let step = 0;

@@ -1,8 +1,8 @@
 /** The accuracy plot's aggregation (mean and min–max band over seeds, ragged runs) and its y-range. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { accuracyPlot, accuracyRange, methodCurves } from '../../growth/plot.ts';
-import type { RunRecord } from '../../growth/summary.ts';
+import { accuracyPlot, accuracyRange, methodCurves } from '../../experiments/plot.ts';
+import type { RunRecord } from '../../experiments/summary.ts';
 
 const run = (label: string, seed: number, points: [number, number][]): RunRecord => ({
   label, method: label === 'scratch' ? 'scratch' : 'net2net', seed, operatorFlops: 0, operatorLosses: [],

@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeFolder } from '../models/checkpoint/folder.ts';
+import { makeFolder } from '../io/files.ts';
 
 const claimFile = (dir: string) => join(dir, '.claimed-by');
 

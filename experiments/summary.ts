@@ -6,7 +6,7 @@
  */
 import { describe, type ViTConfig } from '../models/config.ts';
 import type { EvalPoint } from '../models/train/trainer.ts';
-import type { GrowthMethod } from './grow.ts';
+import type { GrowthMethod } from '../growth/grow.ts';
 import { pairedBootstrap, type BootstrapOptions, type Interval } from './intervals.ts';
 import { accuracyAt, flopsToReach, meanAndSpread, meanCurve, saving } from './savings.ts';
 

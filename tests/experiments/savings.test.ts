@@ -1,9 +1,9 @@
 /** The savings metric on hand-computed curves. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { pairedBootstrap, quantile } from '../../growth/intervals.ts';
-import { savingOrBound, summarize, type RunRecord } from '../../growth/summary.ts';
-import { accuracyAt, flopsToReach, meanCurve, saving } from '../../growth/savings.ts';
+import { pairedBootstrap, quantile } from '../../experiments/intervals.ts';
+import { savingOrBound, summarize, type RunRecord } from '../../experiments/summary.ts';
+import { accuracyAt, flopsToReach, meanCurve, saving } from '../../experiments/savings.ts';
 
 const curve = (points: [number, number][]) => points.map(([flops, accuracy], step) => ({ step, flops, accuracy }));
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { claimRun, releaseRun } from '../../growth/run-claim.ts';
+import { claimRun, releaseRun } from '../../experiments/run-claim.ts';
 
 const claimPath = (dir: string) => join(dir, '.claimed-by');
 

@@ -1,0 +1,95 @@
+/** What an experiment is: its settings (shared by every run of a folder, recorded in spec.json), its methods and its result. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../engine/index.ts';
+import type { ViTConfig } from '../models/config.ts';
+import type { Augmentation } from '../models/data/batches.ts';
+import type { Dataset } from '../models/data/dataset.ts';
+import type { HostTensor } from '../models/nn/module.ts';
+import { checkSameSettings } from '../models/checkpoint/recorded-settings.ts';
+import type { GrowthMethod } from '../growth/grow.ts';
+import { readJson } from '../io/files.ts';
+import type { RunRecord, Summary } from './summary.ts';
+
+export interface MethodSpec {
+  method: GrowthMethod;
+  rank?: number;
+}
+
+export interface ExperimentSpec {
+  source: ViTConfig;
+  target: ViTConfig;
+  train: Dataset;
+  test: Dataset;
+  backend: Backend;
+  batchSize: number;
+  sourceSteps: number;
+  targetSteps: number;
+  lr: number;
+  /** warmup of the target runs (the same for every method, scratch included) */
+  warmupSteps: number;
+  operatorSteps: number;
+  operatorLr: number;
+  /** Mango's off-slot init noise (relative; the operator's default when absent) */
+  mangoNoise?: number;
+  evalEvery: number;
+  methods: MethodSpec[];
+  seeds: number[];
+  outDir: string;
+  augmentation?: Augmentation;
+  labelSmoothing?: number;
+  /** training images held out, evaluated at every evaluation next to the test set (settings are chosen on these) */
+  validation?: Dataset;
+  /** a pretrained source to reuse instead of training one (its architecture is `source`) */
+  sourceWeights?: { path: string; tensors: ReadonlyMap<string, HostTensor> };
+  /**
+   * Grown runs end once past the highest scratch final accuracy (every bar a seed resample can set), except
+   * those of `fullBudgetSeeds`, which train the whole budget for the final-accuracy columns.
+   */
+  stopPastBar?: { fullBudgetSeeds: number[] };
+  showProgress?: boolean;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface ExperimentResult extends Partial<Summary> {
+  runs: RunRecord[];
+  interrupted: boolean;
+}
+
+export const labelOf = (m: MethodSpec) => (m.method === 'mango' ? `mango-r${m.rank ?? 1}` : m.method);
+
+/** What every run of an experiment folder shares (not which methods and seeds it holds): spec.json records it. */
+export function sharedSettings(spec: Omit<ExperimentSpec, 'backend'>): Record<string, unknown> {
+  return {
+    source: spec.source, target: spec.target, batchSize: spec.batchSize, sourceSteps: spec.sourceSteps, targetSteps: spec.targetSteps,
+    lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, mangoNoise: spec.mangoNoise ?? null, evalEvery: spec.evalEvery,
+    train: spec.train.count, test: spec.test.count, augmentation: spec.augmentation ?? null, labelSmoothing: spec.labelSmoothing ?? null,
+    validation: spec.validation?.count ?? null, sourceWeights: spec.sourceWeights?.path ?? null,
+  };
+}
+
+/** Settings that only runs with a trained operator use: they bind a folder once such a run has started. */
+const operatorSettings = ['operatorSteps', 'operatorLr', 'mangoNoise'];
+const hasOperator = (m: MethodSpec) => m.method === 'mango' || m.method === 'ligo';
+
+function operatorRunStarted(outDir: string, methods: MethodSpec[]): boolean {
+  return methods.filter(hasOperator).some((m) => readdirSync(outDir).some((d) => d.startsWith(`${labelOf(m)}-s`) && existsSync(join(outDir, d, 'growth.json'))));
+}
+
+/** Fields spec.json gained later: a folder written before them is not refused for lacking them. */
+const fieldsAddedLater = ['augmentation', 'labelSmoothing', 'validation', 'sourceWeights'];
+
+/**
+ * Refuses to reuse a folder whose runs were made with other settings (their results would be mixed with
+ * new ones, and spec.json would then describe neither). More methods or seeds may be added to a folder.
+ */
+export function checkExperimentFolder(spec: Omit<ExperimentSpec, 'backend'>): void {
+  const recorded = readJson<Record<string, unknown>>(join(spec.outDir, 'spec.json'));
+  if (!recorded) return;
+  const unused = operatorRunStarted(spec.outDir, (recorded.methods ?? []) as MethodSpec[]) ? [] : operatorSettings;
+  const shared = Object.entries(sharedSettings(spec)).filter(([k]) => (k in recorded || !fieldsAddedLater.includes(k)) && !unused.includes(k));
+  checkSameSettings(`the experiment in ${spec.outDir}`, Object.fromEntries(shared.map(([k]) => [k, recorded[k] ?? null])), Object.fromEntries(shared),
+    'rerun with the recorded settings (see its spec.json), or choose another --out for the new ones');
+}
+
