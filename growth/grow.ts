@@ -20,7 +20,8 @@ import { checkHeadDim } from './baselines/index-maps.ts';
 import { LigoOperator } from './ligo.ts';
 import { MangoOperator, type MangoOptions } from './mango.ts';
 import { checkPackable } from './pack.ts';
-import { mangoOperator, TrainableGrowth } from './trainable.ts';
+import { checkGrowable } from './compatible.ts';
+import { TrainableGrowth } from './trainable.ts';
 
 export const growthMethods = ['mango', 'ligo', 'bert2bert-fpi', 'bert2bert-aki', 'net2net', 'stackbert', 'scratch'] as const;
 export type GrowthMethod = (typeof growthMethods)[number];
@@ -49,12 +50,7 @@ export function checkGrowth(s: ViTConfig, targetConfig: ViTConfig, method: strin
   validateConfig(targetConfig, 'target config');
   if (!growthMethods.includes(method as GrowthMethod)) throw new MangoError(`unknown growth method "${method}"`, `use one of: ${growthMethods.join(', ')}`);
   if (method === 'scratch') return;
-  if (targetConfig.dim < s.dim || targetConfig.depth < s.depth) {
-    throw new MangoError(`cannot grow d${s.dim}·L${s.depth} into the smaller d${targetConfig.dim}·L${targetConfig.depth}`, 'choose a target at least as wide and as deep as the source');
-  }
-  for (const key of ['imageSize', 'channels', 'patchSize', 'classes'] as const) {
-    if (s[key] !== targetConfig[key]) throw new MangoError(`source and target differ in ${key} (${s[key]} vs ${targetConfig[key]})`, 'growth keeps the input and output format; only width and depth grow');
-  }
+  checkGrowable(s, targetConfig);
   if (method === 'mango') {
     const rank = options.rank ?? 1;
     if (!Number.isInteger(rank) || rank < 1) throw new MangoError(`Mango rank must be an integer ≥ 1 (got ${rank})`, 'use --rank 1, 2, 4, …');
@@ -76,7 +72,7 @@ export async function grow(source: ViT, targetConfig: ViTConfig, method: GrowthM
   if (method === 'scratch') return { target, cost: none };
   if (method === 'mango') {
     const mango = new MangoOperator(s, targetConfig, { ...options, random, backend });
-    const growth = new TrainableGrowth(source, target, mangoOperator(mango, source));
+    const growth = new TrainableGrowth(source, target, mango);
     growth.materialize();
     return { target, operator: growth, mango, cost: { operatorParameters: mango.parameterCount(), operatorMacsPerStep: mango.macs(), order: mango.order } };
   }

@@ -11,7 +11,9 @@ import type { Backend, Random, Tensor } from '../engine/index.ts';
 import { MangoError } from '../engine/index.ts';
 import type { ViTConfig } from '../models/config.ts';
 import { depthMap, duplicationMatrices, repeatedLayers } from './duplication.ts';
-import { blocksPerLayer, checkPackable, residualOutputBlocks, unpackLayers } from './pack.ts';
+import { checkGrowable } from './compatible.ts';
+import type { GrowthOperator } from './operator.ts';
+import { blocksPerLayer, checkPackable, packLayers, residualOutputBlocks, unpackLayers } from './pack.ts';
 
 export type ContractionOrder = 'A' | 'B';
 
@@ -52,7 +54,7 @@ export function contractionMacs(d: Dims, order: ContractionOrder): number {
   return R ** 3 * B * B * L1 * L2 + R * R * B * B * L1 * L2 * I1 * O1 + R ** 3 * B * L2 * I1 * I2 * O1 + R * R * B * L2 * I2 * O1 * O2;
 }
 
-export class MangoOperator {
+export class MangoOperator implements GrowthOperator {
   readonly dims: Dims;
   readonly order: ContractionOrder;
   readonly SB: Tensor;
@@ -71,12 +73,7 @@ export class MangoOperator {
     checkPackable(target);
     const R = options.rank ?? 1;
     if (!Number.isInteger(R) || R < 1) throw new MangoError(`Mango rank must be an integer ≥ 1 (got ${R})`, 'use --rank 1, 2, 4, …');
-    for (const key of ['imageSize', 'channels', 'patchSize', 'classes'] as const) {
-      if (source[key] !== target[key]) throw new MangoError(`source and target differ in ${key} (${source[key]} vs ${target[key]})`, 'growth keeps the input and output format; only width and depth grow');
-    }
-    if (target.dim < source.dim || target.depth < source.depth) {
-      throw new MangoError(`cannot grow d${source.dim}·L${source.depth} into the smaller d${target.dim}·L${target.depth}`, 'the target must be at least as wide and as deep as the source');
-    }
+    checkGrowable(source, target);
     const [D1, D2] = [source.dim, target.dim];
     this.dims = { B: blocksPerLayer, I1: D1 + 1, O1: D1, L1: source.depth, I2: D2 + 1, O2: D2, L2: target.depth, R };
     const requested = options.order ?? 'auto';
@@ -230,9 +227,20 @@ export class MangoOperator {
     return out;
   }
 
-  /** Every target parameter as a function of the cores (differentiable; for operator training). */
-  targetParameters(m1: Tensor, source: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
-    const blocks = unpackLayers(this.contract(m1), this.target);
+  private packed?: { from: ReadonlyMap<string, Tensor>; m1: Tensor };
+
+  /** The source's layer tensor M1, packed once per source map (the source is frozen while the operator uses it). */
+  layerTensor(source: ReadonlyMap<string, Tensor>): Tensor {
+    if (this.packed?.from !== source) {
+      this.packed?.m1.dispose();
+      this.packed = { from: source, m1: E.noGrad(() => E.tidy(() => packLayers(source, this.source))).keep() };
+    }
+    return this.packed.m1;
+  }
+
+  /** Every target parameter as a function of the cores and the frozen source (differentiable; for operator training). */
+  targetParameters(source: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+    const blocks = unpackLayers(this.contract(this.layerTensor(source)), this.target);
     return new Map([...this.auxParameters(source), ...blocks]);
   }
 
@@ -241,7 +249,8 @@ export class MangoOperator {
    * cost model picked for training), so the peak extra memory is one layer's intermediates; `emit`
    * receives each finished parameter.
    */
-  materializeInto(m1: Tensor, source: ReadonlyMap<string, Tensor>, emit: (name: string, value: Tensor) => void): void {
+  materializeInto(source: ReadonlyMap<string, Tensor>, emit: (name: string, value: Tensor) => void): void {
+    const m1 = this.layerTensor(source);
     E.noGrad(() => {
       E.tidy(() => { for (const [name, t] of this.auxParameters(source)) emit(name, t); });
       // Always Order B here: it yields whole target layers, so only one layer's intermediates are live
@@ -262,6 +271,8 @@ export class MangoOperator {
   }
 
   dispose(): void {
+    this.packed?.m1.dispose();
+    this.packed = undefined;
     for (const t of [this.SB, this.SI, this.SO, this.SL, this.gOut, this.gIn]) {
       t.grad?.dispose();
       t.dispose();

@@ -8,25 +8,11 @@ import type { Tensor } from '../engine/index.ts';
 import { Batches, type BatchPosition } from '../models/data/batches.ts';
 import type { Dataset } from '../models/data/dataset.ts';
 import { trainFlopsPerImage } from '../models/flops.ts';
-import { AdamW, clippedStep, cosineWithWarmup } from '../models/optim/optimizer.ts';
+import { AdamW, cosineWithWarmup } from '../models/optim/optimizer.ts';
 import { progress } from '../models/train/progress.ts';
+import { batchLoss, trainStep } from '../models/train/step.ts';
 import type { ViT } from '../models/vit.ts';
-import type { MangoOperator } from './mango.ts';
 import type { GrowthOperator } from './operator.ts';
-import { packLayers } from './pack.ts';
-
-/** Mango as a GrowthOperator: the source's layer tensor M1 is packed once and kept frozen. */
-export function mangoOperator(mango: MangoOperator, source: ViT): GrowthOperator {
-  const m1 = packLayers(new Map(source.namedParameters()), source.config).keep();
-  return {
-    namedParameters: () => mango.namedParameters(),
-    parameterCount: () => mango.parameterCount(),
-    macs: () => mango.macs(),
-    targetParameters: (params) => mango.targetParameters(m1, params),
-    materializeInto: (params, emit) => mango.materializeInto(m1, params, emit),
-    dispose: () => { m1.dispose(); mango.dispose(); },
-  };
-}
 
 export interface OperatorTrainingOptions {
   steps: number;
@@ -50,10 +36,11 @@ export interface OperatorTrainingResult {
 }
 
 export class TrainableGrowth {
-  private readonly sourceParams: Map<string, Tensor>;
+  /** Detached views of the source's parameters: a constant of the operator, so backward computes no gradient for it. */
+  private readonly frozenSource: Map<string, Tensor>;
 
   constructor(readonly source: ViT, readonly target: ViT, readonly operator: GrowthOperator) {
-    this.sourceParams = new Map(source.namedParameters());
+    this.frozenSource = new Map(source.namedParameters().map(([name, t]) => [name, t.detach().keep()]));
   }
 
   /** FLOPs of one operator step on a batch of `batchSize` images. */
@@ -73,22 +60,16 @@ export class TrainableGrowth {
       for (let step = 0; step < options.steps; step++) {
         const batch = batches.at(position);
         position = batches.next(position);
-        const loss = E.withBackend(backend, () => E.tidy(() => {
-          // Detached views: the source is a constant of the operator, so backward computes no gradient for it.
-          const frozenSource = new Map([...this.sourceParams].map(([name, t]) => [name, t.detach()]));
-          const params = this.operator.targetParameters(frozenSource);
-          if (step === 0) this.checkCoversTarget(params);
-          return this.target.withParameters(params, () => E.crossEntropy(this.target.forward(E.fromArray(batch.images, batch.shape)),
-            E.fromArray(batch.labels, [batch.labels.length]), { labelSmoothing: options.labelSmoothing ?? 0 }));
-        }));
-        E.withBackend(backend, () => {
-          loss.backward();
-          clippedStep(optimizer, this.operator.namedParameters().map(([, t]) => t),
-            cosineWithWarmup(step, { base: options.lr, warmup: options.warmupSteps ?? 0, total: options.steps, min: options.lr * 0.1 }), options.clipNorm);
-          optimizer.zeroGrad();
+        const value = await trainStep({
+          backend,
+          loss: () => {
+            const params = this.operator.targetParameters(this.frozenSource);
+            if (step === 0) this.checkCoversTarget(params);
+            return this.target.withParameters(params, () => batchLoss(this.target, batch, options.labelSmoothing));
+          },
+          optimizer, params: () => this.operator.namedParameters().map(([, t]) => t),
+          lr: cosineWithWarmup(step, { base: options.lr, warmup: options.warmupSteps ?? 0, total: options.steps, min: options.lr * 0.1 }), clipNorm: options.clipNorm,
         });
-        const value = await loss.item();
-        loss.dispose();
         if (!Number.isFinite(value)) throw new E.MangoError(`operator training diverged (loss ${value} at step ${step + 1})`, 'lower the operator learning rate (--op-lr)');
         losses.push(value);
         options.onStep?.(step + 1, value);
@@ -111,12 +92,13 @@ export class TrainableGrowth {
   /** Writes Φ(M1) (and the aux parameters) into the target model's own parameters, chunk by chunk. */
   materialize(): void {
     const targetParams = new Map(this.target.namedParameters());
-    E.withBackend(this.target.backend, () => this.operator.materializeInto(this.sourceParams, (name, value) => {
+    E.withBackend(this.target.backend, () => this.operator.materializeInto(this.frozenSource, (name, value) => {
       targetParams.get(name)!.assign(value);
     }));
   }
 
   dispose(): void {
     this.operator.dispose();
+    for (const t of this.frozenSource.values()) t.dispose();
   }
 }

@@ -13,10 +13,11 @@ import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { Batches, type Augmentation, type BatchPosition } from '../data/batches.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { trainFlopsPerImage } from '../flops.ts';
-import { AdamW, clippedStep, cosineWithWarmup, SGD, type Optimizer } from '../optim/optimizer.ts';
+import { AdamW, cosineWithWarmup, SGD, type Optimizer } from '../optim/optimizer.ts';
 import type { ViT } from '../vit.ts';
 import { evaluate } from './evaluate.ts';
 import { progress } from './progress.ts';
+import { batchLoss, trainStep } from './step.ts';
 
 function appendLogLine(path: string, line: string): void {
   try {
@@ -184,18 +185,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         base: options.lr, warmup: options.warmupSteps ?? 0, total: options.schedule?.total ?? steps, min: options.minLr ?? 0,
       });
       const batch = batches.at(position);
-      const loss = E.withBackend(model.backend, () => E.tidy(() => {
-        const images = E.fromArray(batch.images, batch.shape);
-        const labels = E.fromArray(batch.labels, [batch.labels.length]);
-        return E.crossEntropy(model.forward(images), labels, { labelSmoothing: options.labelSmoothing ?? 0 });
-      }));
-      E.withBackend(model.backend, () => {
-        loss.backward();
-        clippedStep(optimizer, model.parameters(), lr, options.clipNorm);
-        optimizer.zeroGrad();
+      lastLoss = await trainStep({
+        backend: model.backend, loss: () => batchLoss(model, batch, options.labelSmoothing), optimizer, params: () => model.parameters(), lr, clipNorm: options.clipNorm,
       });
-      lastLoss = await loss.item();
-      loss.dispose();
       if (!Number.isFinite(lastLoss)) {
         log({ type: 'diverged', step, loss: lastLoss });
         throw new TrainingDivergedError(`the training loss became ${lastLoss} at step ${step + 1}; the last checkpoint (if any) is from before it`,

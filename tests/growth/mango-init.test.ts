@@ -27,9 +27,9 @@ const sourceLogits = E.noGrad(() => source.eval().forward(images)).dataSync();
 function deviation(target: ViTConfig, options: MangoOptions): number {
   const op = new MangoOperator(small, target, { random: new E.Random(1), ...options });
   const model = new ViT(target, { seed: 9 }).eval();
-  const viaContract = E.noGrad(() => model.withParameters(op.targetParameters(m1, sourceParams), () => model.forward(images))).dataSync();
+  const viaContract = E.noGrad(() => model.withParameters(op.targetParameters(sourceParams), () => model.forward(images))).dataSync();
   const own = new Map(model.namedParameters());
-  op.materializeInto(m1, sourceParams, (name, value) => own.get(name)!.assign(value));
+  op.materializeInto(sourceParams, (name, value) => own.get(name)!.assign(value));
   const materialized = E.noGrad(() => model.forward(images)).dataSync();
   op.dispose();
   return Math.max(...sourceLogits.map((v, i) => Math.max(Math.abs(viaContract[i] - v), Math.abs(materialized[i] - v))));
@@ -46,7 +46,7 @@ test("depthInit 'identity' (the default at R ≥ 2): d32·L2·h2 → d64·L4·h4
 
 test('identity blocks: the repeated layers have exactly zero attn.proj and mlp.fc2, the others copy the source', () => {
   const op = new MangoOperator(small, deep, { rank: 2, random: new E.Random(1) });
-  const params = E.noGrad(() => op.targetParameters(m1, sourceParams));
+  const params = E.noGrad(() => op.targetParameters(sourceParams));
   // interlaced: target layers 0, 1, 2, 3 ← source layers 0, 0, 1, 1; layers 1 and 3 are the repeats
   for (const l of [1, 3]) for (const name of ['attn.proj.weight', 'attn.proj.bias', 'mlp.fc2.weight', 'mlp.fc2.bias']) {
     assert.ok(params.get(`blocks.${l}.${name}`)!.dataSync().every((v) => v === 0), `blocks.${l}.${name}`);

@@ -137,10 +137,10 @@ test('materializeInto (chunked, no gradients) equals the differentiable contract
   for (const order of ['A', 'B'] as const) {
     const op = new MangoOperator(small, grown, { rank: 2, order, random: new E.Random(3) });
     const params = new Map(source.namedParameters());
-    const full = E.noGrad(() => op.targetParameters(m1, params));
-    op.materializeInto(m1, params, (name, value) => close(value.dataSync(), full.get(name)!.dataSync(), 1e-6, `${order} ${name}`));
+    const full = E.noGrad(() => op.targetParameters(params));
+    op.materializeInto(params, (name, value) => close(value.dataSync(), full.get(name)!.dataSync(), 1e-6, `${order} ${name}`));
     op.maxBindingBytes = 1;   // forces one weight block per step
-    op.materializeInto(m1, params, (name, value) => close(value.dataSync(), full.get(name)!.dataSync(), 1e-6, `${order} per block ${name}`));
+    op.materializeInto(params, (name, value) => close(value.dataSync(), full.get(name)!.dataSync(), 1e-6, `${order} per block ${name}`));
   }
 });
 

@@ -1,0 +1,36 @@
+/** One optimisation step, shared by the trainer and growth-operator training. */
+import * as E from '../../engine/index.ts';
+import type { Backend, Tensor } from '../../engine/index.ts';
+import type { Batch } from '../data/batches.ts';
+import { clippedStep, type Optimizer } from '../optim/optimizer.ts';
+import type { ViT } from '../vit.ts';
+
+export interface StepOptions {
+  backend: Backend;
+  /** builds the loss (inside a tidy scope: its intermediates go, the loss stays for backward) */
+  loss: () => Tensor;
+  optimizer: Optimizer;
+  /** what the optimizer updates (global-norm clipping runs over these) */
+  params: () => readonly Tensor[];
+  lr: number;
+  clipNorm?: number;
+}
+
+/** Loss, backward, a clipped update, gradients cleared; returns the loss value (the caller decides what a non-finite one means). */
+export async function trainStep(options: StepOptions): Promise<number> {
+  const { backend, optimizer } = options;
+  const loss = E.withBackend(backend, () => E.tidy(options.loss));
+  E.withBackend(backend, () => {
+    loss.backward();
+    clippedStep(optimizer, options.params(), options.lr, options.clipNorm);
+    optimizer.zeroGrad();
+  });
+  const value = await loss.item();
+  loss.dispose();
+  return value;
+}
+
+/** The model's cross-entropy on a batch. */
+export function batchLoss(model: ViT, batch: Batch, labelSmoothing = 0): Tensor {
+  return E.crossEntropy(model.forward(E.fromArray(batch.images, batch.shape)), E.fromArray(batch.labels, [batch.labels.length]), { labelSmoothing });
+}
