@@ -2,6 +2,7 @@
 import { GpuDeviceLostError, MangoError } from '../engine/index.ts';
 import { closeSharedRuntime } from '../engine/backend/webgpu/backend.ts';
 import { deviceLostExitCode, exitWithSupervisor, isWorker, runSupervised } from './supervisor.ts';
+import { flag } from '../engine/flags.ts';
 
 interface Command {
   summary: string;
@@ -52,9 +53,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const wantsHelp = rest.includes('--help') || rest.includes('-h');
-  if (supervisedCommands.has(name) && !isWorker() && !wantsHelp && process.env.MANGO_SUPERVISE !== '0') {
+  if (supervisedCommands.has(name) && !isWorker() && !wantsHelp && flag('supervise')) {
     const restartArgv = name === 'train' && !rest.includes('--resume') ? [...argv, '--resume'] : argv;
-    return runSupervised({ argv, restartArgv, maxRestarts: Number(process.env.MANGO_MAX_RESTARTS ?? 3), binary: process.argv[1] });
+    return runSupervised({ argv, restartArgv, maxRestarts: flag('maxRestarts'), binary: process.argv[1] });
   }
   return (await load()).run(rest);
 }

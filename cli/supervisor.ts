@@ -5,14 +5,15 @@
  * checkpoint. Ctrl-C goes to the worker once (it checkpoints and stops); a second Ctrl-C stops it at once.
  */
 import { spawn } from 'node:child_process';
+import { flag, flagDeclarations } from '../engine/flags.ts';
 
 /** The exit status of a worker that lost its GPU device (EX_TEMPFAIL: try again). */
 export const deviceLostExitCode = 75;
-export const workerEnvironment = 'MANGO_WORKER';
+export const workerEnvironment = flagDeclarations.worker.env;
 
 const crashSignals = new Set<NodeJS.Signals>(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE', 'SIGTRAP', 'SIGSYS']);
 
-export const isWorker = () => process.env[workerEnvironment] === '1';
+export const isWorker = () => flag('worker');
 
 export interface SupervisorOptions {
   /** the worker's command line after `mango` */

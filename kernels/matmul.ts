@@ -10,6 +10,7 @@
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
 import { maxRank, stridedOffsetFn } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
+import { flag } from '../engine/flags.ts';
 
 export interface MatmulConfig {
   design: 'tiled' | 'register';
@@ -56,7 +57,7 @@ export function cacheKey(c: MatmulConfig, v: VectorAccess = scalarAccess): strin
 
 /** MANGO_MATMUL_VECTOR=0 turns vector reads (and the layouts chosen for them) off, for comparisons. */
 export function vectorReadsEnabled(): boolean {
-  return process.env.MANGO_MATMUL_VECTOR !== '0';
+  return flag('matmulVectorReads');
 }
 
 /** The widest reads the register design can use for this problem and configuration. */
@@ -222,9 +223,8 @@ export interface MatmulProblem {
  */
 export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): MatmulConfig {
   const { M, N, K } = problem;
-  const forced = process.env.MANGO_MATMUL;
   // On a CPU-backed adapter "global" loads hit CPU caches and barriers are costly: register blocking wins.
-  const design = forced === 'tiled' || forced === 'register' ? forced : softwareAdapter ? 'register' : 'tiled';
+  const design = flag('matmulDesign') ?? (softwareAdapter ? 'register' : 'tiled');
   let base: Omit<MatmulConfig, 'fits'>;
   if (design === 'tiled') {
     base = { design, threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 };
@@ -267,7 +267,7 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
   register(4, 4, 4, 4);
   register(4, 4, 8, 8);
   out.push({ design: 'tiled', threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 });
-  const all = process.env.MANGO_MATMUL_CANDIDATES === 'all';
+  const all = flag('matmulCandidates');
   if (!softwareAdapter || all) {
     // GPU tiles: bigger register blocks per thread (more FMAs per shared-memory load), columns interleaved
     // across lanes; the 128×128 tile only where the output is big enough to fill the GPU with them.

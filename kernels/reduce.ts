@@ -10,6 +10,7 @@ import type { ReduceOp } from '../engine/backend/backend.ts';
 import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
 import { flatWorkgroupIndex, gridFor, isNanFn, linearBuiltins, maxRank, stridedOffsetFn, stridedWalk } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
+import { flag } from '../engine/flags.ts';
 
 export type ReduceVariant = 'thread' | 'workgroup';
 
@@ -148,9 +149,8 @@ export function dispatch(runtime: GpuRuntime, op: KernelReduceOp, x: GPUBuffer, 
     keptShape: shape.keptShape, keptStrides: shape.keptStrides, runShape: shape.runShape, runStrides: shape.runStrides,
   };
   const positionsScratch = () => runtime.allocate(Math.max(1, outputs) * 4);
-  const forced = process.env.MANGO_REDUCE;
   // One invocation per output wins whenever there are enough outputs to fill the device (bench/NOTES.md).
-  const variant: ReduceVariant = forced === 'thread' || forced === 'workgroup' ? forced : outputs >= 32 || run <= 64 ? 'thread' : 'workgroup';
+  const variant: ReduceVariant = flag('reduceVariant') ?? (outputs >= 32 || run <= 64 ? 'thread' : 'workgroup');
   // Few outputs over long runs: split each run into parts, reduce the partials in a second pass.
   const parts = variant === 'workgroup'
     ? (outputs < 256 && run >= 8192 ? Math.min(256, Math.ceil(run / 2048)) : 1)

@@ -24,6 +24,10 @@ interface Probe {
   operatorSteps: number;
   operatorLr: number;
   warmupSteps?: number;
+  /** the grown run's peak lr (default --lr, the scratch recipe's) */
+  lr?: number;
+  /** epochs of the budget's schedule to train (default --probe-epochs) */
+  epochs?: number;
 }
 
 const { values: v } = parseArgs({
@@ -39,7 +43,7 @@ const data = loadData('fashion-mnist', undefined, undefined, undefined, Number(v
 const validation = data.validation!;
 const perEpoch = Math.floor(data.train.count / batchSize);
 const total = Math.round(perEpoch * Number(v['budget-epochs']));
-const probeSteps = Math.round(perEpoch * Number(v['probe-epochs']));
+const probeSteps = (p: Probe) => Math.round(perEpoch * (p.epochs ?? Number(v['probe-epochs'])));
 const warmup = Math.round(total * 0.05);
 const evalEvery = Math.round(perEpoch / 2);
 
@@ -50,6 +54,9 @@ const allProbes: Probe[] = [
   { name: 'mango-r1-op100-lr1e-4', method: 'mango', rank: 1, operatorSteps: 100, operatorLr: 1e-4 },
   { name: 'mango-r1-op300-lr1e-3', method: 'mango', rank: 1, operatorSteps: 300, operatorLr: 1e-3 },
   { name: 'mango-r1-op100-lr1e-3-warmup0', method: 'mango', rank: 1, operatorSteps: 100, operatorLr: 1e-3, warmupSteps: 0 },
+  // The whole budget: does a gentler peak lr keep the grown model's head start to the end?
+  { name: 'mango-r1-op100-lr1e-3-12ep', method: 'mango', rank: 1, operatorSteps: 100, operatorLr: 1e-3, epochs: 12 },
+  { name: 'mango-r1-op100-lr1e-3-12ep-grownlr1e-3', method: 'mango', rank: 1, operatorSteps: 100, operatorLr: 1e-3, epochs: 12, lr: 1e-3 },
 ];
 const wanted = v.probes?.split(',');
 const probes = wanted ? allProbes.filter((p) => wanted.includes(p.name)) : allProbes;
@@ -58,7 +65,7 @@ const backend = await chooseBackend(undefined);
 const weights = loadViTWeights(v.source!, {});
 const target = loadConfig(v.target!);
 mkdirSync(v.out!, { recursive: true });
-console.log(`validation search: ${describe(weights.config)} → ${describe(target)}, ${probeSteps} of ${total} scheduled steps, ${validation.count} validation images`);
+console.log(`validation search: ${describe(weights.config)} → ${describe(target)}, a ${total}-step schedule, ${validation.count} validation images`);
 
 const source = new ViT(weights.config, { seed: 1000, backend });
 source.loadState(weights.tensors);
@@ -88,7 +95,7 @@ for (const probe of probes) {
   const afterOperator = await evaluationPoint(grown.target, 0, operatorFlops, validation);
   const trainLosses: number[] = [];
   const result = await trainModel({
-    model: grown.target, train: data.train, test: validation, batchSize, steps: probeSteps, lr: Number(v.lr),
+    model: grown.target, train: data.train, test: validation, batchSize, steps: probeSteps(probe), lr: probe.lr ?? Number(v.lr),
     warmupSteps: probe.warmupSteps ?? warmup, schedule: { offset: 0, total }, labelSmoothing: 0.1, clipNorm: 1, seed: 0,
     evalEvery, startFlops: operatorFlops, showProgress: true, label: probe.name, onStep: (_, loss) => trainLosses.push(loss),
   });
@@ -99,7 +106,7 @@ for (const probe of probes) {
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   const last = result.evals.at(-1)!;
-  console.log(`${probe.name}: validation ${(100 * atGrowth.accuracy).toFixed(2)}% at growth → ${(100 * afterOperator.accuracy).toFixed(2)}% after the operator → ${(100 * last.accuracy).toFixed(2)}% (loss ${last.loss?.toFixed(4)}) after ${probeSteps} steps`);
+  console.log(`${probe.name}: validation ${(100 * atGrowth.accuracy).toFixed(2)}% at growth → ${(100 * afterOperator.accuracy).toFixed(2)}% after the operator → ${(100 * last.accuracy).toFixed(2)}% (loss ${last.loss?.toFixed(4)}) after ${probeSteps(probe)} steps`);
 }
 
 function meansOf(values: number[], size: number): number[] {
@@ -111,19 +118,19 @@ function meansOf(values: number[], size: number): number[] {
   return out;
 }
 
-const done = probes.map((p) => join(v.out!, `${p.name}.json`)).filter(existsSync).map((f) => JSON.parse(readFileSync(f, 'utf8')));
+const done = allProbes.map((p) => join(v.out!, `${p.name}.json`)).filter(existsSync).map((f) => JSON.parse(readFileSync(f, 'utf8')));
 const pct = (x: number) => (100 * x).toFixed(2);
 const rows = done.map((r) => {
   const accs = r.evals.map((e: EvalPoint) => e.accuracy);
   const mean = accs.reduce((a: number, b: number) => a + b, 0) / accs.length;
-  return `| ${r.name} | ${(r.operatorFlops / 1e12).toFixed(3)} | ${pct(r.atGrowth.accuracy)} / ${r.atGrowth.loss.toFixed(4)} | ${pct(r.afterOperator.accuracy)} / ${r.afterOperator.loss.toFixed(4)} | ${accs.map(pct).join(' · ')} | ${pct(mean)} | ${r.evals.at(-1).loss.toFixed(4)} |`;
+  return `| ${r.name} | ${r.lr ?? v.lr} | ${(r.evals.at(-1).step / perEpoch).toFixed(0)} | ${(r.operatorFlops / 1e12).toFixed(3)} | ${pct(r.atGrowth.accuracy)} / ${r.atGrowth.loss.toFixed(4)} | ${pct(r.afterOperator.accuracy)} / ${r.afterOperator.loss.toFixed(4)} | ${accs.map(pct).join(' · ')} | ${pct(mean)} | ${r.evals.at(-1).loss.toFixed(4)} |`;
 });
 writeFileSync(join(v.out!, 'search.md'), [
-  `Validation search: ${describe(weights.config)} → ${describe(target)}; seed 0; every grown run trains the first ${probeSteps} steps of the ${total}-step`,
-  `schedule (lr ${v.lr}, warm-up ${warmup} unless the probe says otherwise); ${validation.count} validation images; the test set is not used.`,
+  `Validation search: ${describe(weights.config)} → ${describe(target)}; seed 0; every grown run trains the first epochs of the ${total}-step`,
+  `schedule (warm-up ${warmup} unless the probe says otherwise); ${validation.count} validation images; the test set is not used.`,
   '',
-  '| probe | operator TFLOPs | val acc % / loss at growth | after the operator | val acc % every half epoch | mean | final val loss |',
-  '|---|---|---|---|---|---|---|',
+  '| probe | peak lr | epochs | operator TFLOPs | val acc % / loss at growth | after the operator | val acc % every half epoch | mean | final val loss |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...rows, '',
 ].join('\n'));
 console.log(`wrote ${join(v.out!, 'search.md')}`);

@@ -1,13 +1,15 @@
 /** Writes a benchmark table as JSON and Markdown under bench/results/ (or $MANGO_BENCH_RESULTS), and prints it. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { flag } from '../../engine/flags.ts';
 
 export interface Row {
   [column: string]: string | number;
 }
 
 export function report(name: string, title: string, device: string, rows: readonly Row[], notes: string[] = []): void {
-  const folder = process.env.MANGO_BENCH_RESULTS ? `${process.env.MANGO_BENCH_RESULTS.replace(/\/$/, '')}/` : fileURLToPath(new URL('../results/', import.meta.url));
+  const given = flag('benchResults');
+  const folder = given ? `${given.replace(/\/$/, '')}/` : fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(folder, { recursive: true });
   const columns = Object.keys(rows[0] ?? {});
   const cell = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v);

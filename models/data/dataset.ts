@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DatasetError } from './errors.ts';
 import { readIdx } from './idx.ts';
 import { Random } from '../../engine/index.ts';
+import { flag } from '../../engine/flags.ts';
 
 export interface Dataset {
   name: string;
@@ -21,7 +22,7 @@ export interface Dataset {
   std: number[];
 }
 
-export const defaultFashionMnistDir = process.env.MANGO_DATA_DIR ?? '/usr/share/datasets/fashion-mnist';
+export const defaultFashionMnistDir = flag('dataDir');
 
 function idxPair(dir: string, prefix: string, name: string, mean: number[], std: number[]): Dataset {
   const find = (base: string) => [join(dir, `${base}.gz`), join(dir, base)].find(existsSync) ?? join(dir, `${base}.gz`);

@@ -6,12 +6,13 @@
 import { closeSharedRuntime, openSharedRuntime, WebGpuBackend } from '../../engine/backend/webgpu/backend.ts';
 import type { GpuRuntime } from '../../engine/backend/webgpu/runtime.ts';
 import { NoGpuAdapterError } from '../../engine/errors.ts';
+import { flag } from '../../engine/flags.ts';
 
 let shared: Promise<GpuRuntime | undefined> | undefined;
 
 export function sharedGpu(): Promise<GpuRuntime | undefined> {
   shared ??= openSharedRuntime().catch((error: unknown) => {
-    if (!(error instanceof NoGpuAdapterError) || process.env.MANGO_REQUIRE_GPU === '1') throw error;
+    if (!(error instanceof NoGpuAdapterError) || flag('requireGpu')) throw error;
     console.log(`\n  GPU tests skipped: ${error.message}\n`);
     return undefined;
   });

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startGentlePolling } from '../../engine/backend/webgpu/gentle-polling.ts';
 import { sharedGpu } from '../helpers/gpu.ts';
+import { flag } from '../../engine/flags.ts';
 
 // An anonymous native function like the binding's tick (bound functions are native; their name is reset).
 function anonymousNative(body: () => void = () => {}): () => void {
@@ -67,7 +68,7 @@ const runtime = await sharedGpu();
 const gpuTest = runtime ? test : test.skip;
 
 test('gentle polling is on by default exactly on software adapters', () => {
-  if (!runtime || process.env.MANGO_GENTLE_POLLING) return;
+  if (!runtime || flag('gentlePolling') !== undefined) return;
   assert.is(runtime.dawn.gentlePolling, runtime.dawn.adapter.isSoftware);
 });
 

@@ -17,6 +17,7 @@ import { trainModel } from '../../models/train/trainer.ts';
 import { ViT } from '../../models/vit.ts';
 import { sharedGpu } from '../helpers/gpu.ts';
 import { syntheticDataset } from '../helpers/synthetic.ts';
+import { withFlags } from '../../engine/flags.ts';
 
 const runtime = await sharedGpu();
 const gpuTest = runtime ? test : test.skip;
@@ -46,39 +47,29 @@ gpuTest('every candidate configuration, with vector or scalar reads, gives bit-i
     const read = async () => new Float32Array(await rt.read(c, 0, batches * p.M * p.N * 4));
     dispatch(rt, p, a, b, c, undefined, chooseMatmul(p, rt.dawn.adapter.isSoftware));
     const reference = await read();
-    process.env.MANGO_MATMUL_CANDIDATES = 'all';   // the hardware-only tiles too, whatever this adapter is
-    const candidates = candidateConfigs(p, rt.dawn.adapter.isSoftware);
-    delete process.env.MANGO_MATMUL_CANDIDATES;
+    // the hardware-only tiles too, whatever this adapter is
+    const candidates = withFlags({ matmulCandidates: true }, () => candidateConfigs(p, rt.dawn.adapter.isSoftware));
     assert.ok(candidates.length >= 5, `${candidates.length} candidates`);
     for (const config of candidates) {
       for (const reads of ['vector', 'scalar']) {
-        process.env.MANGO_MATMUL_VECTOR = reads === 'scalar' ? '0' : '1';
-        dispatch(rt, p, a, b, c, undefined, config);
+        withFlags({ matmulVectorReads: reads !== 'scalar' }, () => dispatch(rt, p, a, b, c, undefined, config));
         const out = await read();
         const differing = out.findIndex((v, i) => !Object.is(v, reference[i]));
         assert.is(differing, -1, `${cacheKey(config, vectorAccess(config, p))} (${reads} reads) on ${p.M}×${p.N}×${p.K}: element ${differing} differs`);
       }
     }
-    delete process.env.MANGO_MATMUL_VECTOR;
     for (const buffer of [a, b, c]) rt.release(buffer);
   }
 });
 
 test('tuning is on by default on hardware adapters, off on CPU adapters, and MANGO_AUTOTUNE forces it', () => {
-  const saved = process.env.MANGO_AUTOTUNE;
   const file = join(mkdtempSync(join(tmpdir(), 'tuning-')), 'cache.json');
-  try {
-    delete process.env.MANGO_AUTOTUNE;
+  withFlags({ autotune: undefined }, () => {
     assert.is(new MatmulTuning('gpu', false, { file }).enabled, true);
     assert.is(new MatmulTuning('cpu', true, { file }).enabled, false);
-    process.env.MANGO_AUTOTUNE = '1';
-    assert.is(new MatmulTuning('cpu', true, { file }).enabled, true);
-    process.env.MANGO_AUTOTUNE = '0';
-    assert.is(new MatmulTuning('gpu', false, { file }).enabled, false);
-  } finally {
-    if (saved === undefined) delete process.env.MANGO_AUTOTUNE;
-    else process.env.MANGO_AUTOTUNE = saved;
-  }
+  });
+  withFlags({ autotune: true }, () => assert.is(new MatmulTuning('cpu', true, { file }).enabled, true));
+  withFlags({ autotune: false }, () => assert.is(new MatmulTuning('gpu', false, { file }).enabled, false));
 });
 
 gpuTest('tuning keeps the fastest candidate per shape class, caches it per device, and a new process reads it', async () => {

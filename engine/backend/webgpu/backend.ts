@@ -11,6 +11,7 @@ import * as sumSquaresMany from '../../../kernels/sum-squares-many.ts';
 import * as rows from '../../../kernels/rows.ts';
 import { coalesce } from './layout.ts';
 import { GpuRuntime } from './runtime.ts';
+import { flag } from '../../flags.ts';
 
 /** A tensor's device memory. */
 export interface GpuBuffer {
@@ -225,7 +226,7 @@ export class WebGpuBackend implements Backend {
 
   /** The fused kernel (one invocation per query) beats GEMM→softmax→GEMM here only for short sequences. */
   prefersFusedAttention(keys: number): boolean {
-    return keys <= (Number(process.env.MANGO_FUSED_ATTENTION_MAX_KEYS) || 96);
+    return keys <= flag('fusedAttentionMaxKeys');
   }
 
   attention(q: View, k: View, v: View, scale: number, outStrides?: readonly number[]): AttentionResult {

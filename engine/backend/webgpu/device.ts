@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { GpuDeviceLostError, MangoError, NoGpuAdapterError } from '../../errors.ts';
 import { startGentlePolling } from './gentle-polling.ts';
+import { flag } from '../../flags.ts';
 
 type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 
@@ -78,11 +79,11 @@ function loadDawn(): DawnModule {
 
 function dawnFlagsFrom(options: DeviceOptions): string[] {
   const flags: string[] = [];
-  const backend = options.backend ?? process.env.MANGO_GPU_BACKEND;
-  const adapter = options.adapter ?? process.env.MANGO_GPU_ADAPTER;
+  const backend = options.backend ?? flag('gpuBackend');
+  const adapter = options.adapter ?? flag('gpuAdapter');
   if (backend) flags.push(`backend=${backend}`);
   if (adapter) flags.push(`adapter=${adapter}`);
-  const extra = options.dawnFlags ?? (process.env.MANGO_GPU_FLAGS ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  const extra = options.dawnFlags ?? flag('gpuFlags');
   return [...flags, ...extra];
 }
 
@@ -112,8 +113,7 @@ export async function openDawnDevice(options: DeviceOptions = {}): Promise<DawnD
   adapters.push(adapter);
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   openDevice = device;
-  const forcedPolling = process.env.MANGO_GENTLE_POLLING;
-  const gentlePolling = forcedPolling === '1' || (forcedPolling !== '0' && report.isSoftware);
+  const gentlePolling = flag('gentlePolling') ?? report.isSoftware;
   stopGentlePolling = gentlePolling ? startGentlePolling() : undefined;
 
   let lostMessage: string | undefined;

@@ -14,6 +14,7 @@ import { cacheKey, candidateConfigs, chooseMatmul, dispatch, tileOf, type Matmul
 import type { GpuRuntime } from './runtime.ts';
 
 import type { KernelTuningReport } from '../backend.ts';
+import { flag } from '../../flags.ts';
 
 type Layout = 'n' | 't';
 
@@ -51,9 +52,9 @@ export class MatmulTuning {
   private readonly file: string;
 
   constructor(readonly deviceKey: string, readonly software: boolean, options: { file?: string; enabled?: boolean } = {}) {
-    const forced = process.env.MANGO_AUTOTUNE;
-    this.enabled = options.enabled ?? (forced === '1' || (forced !== '0' && !software));
-    this.file = options.file ?? process.env.MANGO_TUNING_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mango-grow', 'matmul-tuning.json');
+    const forced = flag('autotune');
+    this.enabled = options.enabled ?? (forced ?? !software);
+    this.file = options.file ?? flag('tuningCache') ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mango-grow', 'matmul-tuning.json');
     if (this.enabled) this.load();
   }
 
