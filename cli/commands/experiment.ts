@@ -1,6 +1,5 @@
 /** `mango experiment`: the savings experiment (methods × seeds), resumable; `--default` is the main job. */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
 import { describe } from '../../models/config.ts';
 import { checkGrowth, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
@@ -8,6 +7,7 @@ import { runExperiment } from '../../experiments/scheduler.ts';
 import { checkExperimentFolder, type MethodSpec } from '../../experiments/spec.ts';
 import { markdownTable } from '../../experiments/summary.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
+import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
 import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
 /**
@@ -21,37 +21,44 @@ const mainJob = {
   'target-epochs': '4', 'op-steps': '100', methods: 'scratch,mango,net2net', seeds: '1', evals: '8', out: 'runs/main',
 };
 
-const help = `usage: mango experiment [options]
+/** Defaults without --default (the help shows them). */
+const standard = {
+  source: 'fmnist-d64-l4', target: 'fmnist-d128-l8', methods: 'scratch,mango', seeds: '3', batch: '128',
+  'source-epochs': '3', 'target-epochs': '3', lr: '0.001', 'op-steps': '100', 'op-lr': '0.001', evals: '8', out: 'runs/experiment',
+};
 
-  --default                  the main job: the shipped source pretrained/fmnist-d16-l4.safetensors → ${mainJob.target},
-                             scratch vs Mango R=1 vs Net2Net, ${mainJob['target-epochs']} epochs each on Fashion-MNIST (validation split
-                             ${mainJob.validation}), output in ${mainJob.out} (what \`npm start\` runs)
-  --source <config>          source model config                                     [fmnist-d64-l4]
-  --source-weights <file>    reuse this pretrained source (any timm-layout safetensors file) instead of
-                             training one; its architecture is the file's (--source, if given, must agree)
-  --heads <n>                the source's heads, for a --source-weights file that does not record them
-  --target <config>          target model config                                     [fmnist-d128-l8]
-  --methods <list>           comma list of: ${growthMethods.join(', ')}; mango:R sets the rank   [scratch,mango]
-  --seeds <n>                seeds per method                                        [3]
-  --data, --data-dir         dataset (fashion-mnist | cifar10) and folder            [fashion-mnist]
-  --subset <n>, --test-subset <n>   use only the first n train / test images
-  --validation <n>           hold n training images out (a fixed draw; never trained on, by the source
-                             either when it is trained here) and evaluate every run on them too: choose
-                             settings on these, report on the test set
-  --stop-past-bar            grown runs stop once past the highest scratch final accuracy (enough for every
-                             saving); seed 0 of each method still trains the whole budget
-  --batch <n>                batch size                                              [128]
-  --source-epochs <x>        source training (skipped when already done)             [3]
-  --target-epochs <x>        the training budget of every target run                 [3]
-  --lr <x>                   target learning rate                                    [0.001]
-  --warmup <n>               target warmup steps (same for all methods)              [5% of steps]
-  --op-steps <n>             operator training steps (mango, ligo)                   [100]
-  --op-lr <x>                operator learning rate                                  [0.001]
-  --noise <x>                Mango's off-slot init noise, relative to each slice's RMS [0.01]
-  --evals <n>                evaluations per target run                              [8]
-  --out <folder>             experiment folder (rerun to resume)                     [runs/experiment]
-  --backend <name>           webgpu | cpu
-  -h, --help`;
+const options = [
+  { name: 'default', help: [`the main job: the shipped source pretrained/fmnist-d16-l4.safetensors → ${mainJob.target},`,
+    `scratch vs Mango R=1 vs Net2Net, ${mainJob['target-epochs']} epochs each on Fashion-MNIST (validation split`,
+    `${mainJob.validation}), output in ${mainJob.out} (what \`npm start\` runs)`] },
+  { name: 'source', value: '<config>', help: 'source model config', shows: standard['source'] },
+  { name: 'source-weights', value: '<file>', help: ['reuse this pretrained source (any timm-layout safetensors file) instead of',
+    "training one; its architecture is the file's (--source, if given, must agree)"] },
+  { name: 'heads', value: '<n>', help: "the source's heads, for a --source-weights file that does not record them" },
+  { name: 'target', value: '<config>', help: 'target model config', shows: standard['target'] },
+  { name: 'methods', value: '<list>', help: [`comma list of: ${growthMethods.join(', ')};`, 'mango:R sets the rank'], shows: standard['methods'] },
+  { name: 'seeds', value: '<n>', help: 'seeds per method', shows: standard['seeds'] },
+  { name: 'data', value: '<name>', group: 'data', help: 'dataset (fashion-mnist | cifar10) and folder', shows: 'fashion-mnist', default: 'fashion-mnist' },
+  { name: 'data-dir', value: '<folder>', group: 'data', help: '' },
+  { name: 'subset', value: '<n>', group: 'subsets', help: 'use only the first n train / test images' },
+  { name: 'test-subset', value: '<n>', group: 'subsets', help: '' },
+  { name: 'validation', value: '<n>', help: ['hold n training images out (a fixed draw; never trained on, by the source',
+    'either when it is trained here) and evaluate every run on them too: choose', 'settings on these, report on the test set'] },
+  { name: 'stop-past-bar', help: ['grown runs stop once past the highest scratch final accuracy (enough for every',
+    'saving); seed 0 of each method still trains the whole budget'] },
+  { name: 'batch', value: '<n>', help: 'batch size', shows: standard['batch'] },
+  { name: 'source-epochs', value: '<x>', help: 'source training (skipped when already done)', shows: standard['source-epochs'] },
+  { name: 'target-epochs', value: '<x>', help: 'the training budget of every target run', shows: standard['target-epochs'] },
+  { name: 'lr', value: '<x>', help: 'target learning rate', shows: standard['lr'] },
+  { name: 'warmup', value: '<n>', help: 'target warmup steps (same for all methods)', shows: '5% of steps' },
+  { name: 'op-steps', value: '<n>', help: 'operator training steps (mango, ligo)', shows: standard['op-steps'] },
+  { name: 'op-lr', value: '<x>', help: 'operator learning rate', shows: standard['op-lr'] },
+  { name: 'noise', value: '<x>', help: "Mango's off-slot init noise, relative to each slice's RMS", shows: '0.01' },
+  { name: 'evals', value: '<n>', help: 'evaluations per target run', shows: standard['evals'] },
+  { name: 'out', value: '<folder>', help: 'experiment folder (rerun to resume)', shows: standard['out'] },
+  { name: 'backend', value: '<name>', help: 'webgpu | cpu' },
+  helpOption,
+] as const satisfies readonly OptionSpec[];
 
 function parseMethods(list: string): MethodSpec[] {
   return list.split(',').map((item) => {
@@ -64,25 +71,12 @@ function parseMethods(list: string): MethodSpec[] {
 export const experimentCommand = {
   summary: 'run the growth savings experiment',
   async run(args: string[]): Promise<number> {
-    const { values: given } = parseArgs({
-      args,
-      options: {
-        default: { type: 'boolean', default: false }, source: { type: 'string' }, target: { type: 'string' }, methods: { type: 'string' },
-        seeds: { type: 'string' }, data: { type: 'string', default: 'fashion-mnist' }, 'data-dir': { type: 'string' }, subset: { type: 'string' },
-        'test-subset': { type: 'string' }, batch: { type: 'string' }, 'source-epochs': { type: 'string' }, 'target-epochs': { type: 'string' },
-        lr: { type: 'string' }, warmup: { type: 'string' }, 'op-steps': { type: 'string' }, 'op-lr': { type: 'string' }, noise: { type: 'string' }, evals: { type: 'string' },
-        out: { type: 'string' }, backend: { type: 'string' }, 'source-weights': { type: 'string' }, heads: { type: 'string' },
-        validation: { type: 'string' }, 'stop-past-bar': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    const given = parseOptions(args, options);
     if (given.help) {
-      console.log(help);
+      console.log(helpText('usage: mango experiment [options]', options));
       return 0;
     }
-    const defaults = given.default ? mainJob : {
-      source: 'fmnist-d64-l4', target: 'fmnist-d128-l8', methods: 'scratch,mango', seeds: '3', batch: '128',
-      'source-epochs': '3', 'target-epochs': '3', 'op-steps': '100', out: 'runs/experiment',
-    } as Record<string, string>;
+    const defaults: Record<string, string> = given.default ? mainJob : standard;
     const v = { ...defaults, ...Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined && x !== false)) } as Record<string, string | undefined>;
     // Every argument is checked before any data loads or the GPU starts.
     const weights = v['source-weights']

@@ -1,7 +1,6 @@
 /** `mango grow`: grow any timm-layout ViT file into a larger config with any method; writes timm-named weights. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { MangoError } from '../../engine/index.ts';
 import { makeFolder } from '../../io/files.ts';
 import { writeSafetensors } from '../../models/checkpoint/safetensors.ts';
@@ -11,44 +10,39 @@ import { defaultFashionMnistDir } from '../../models/data/dataset.ts';
 import { accuracy } from '../../models/train/evaluate.ts';
 import { ViT } from '../../models/vit.ts';
 import { checkGrowth, grow, growthMethods } from '../../growth/grow.ts';
+import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
 import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, integer, loadConfig, loadData, positive } from '../options.ts';
 
-const help = `usage: mango grow --from <weights.safetensors> --to <config> [options]
-
-  --from <file>            the source: any safetensors file with timm VisionTransformer names — a mango
-                           checkpoint (its .optim file is not needed), a grown.safetensors, or a file written
-                           by PyTorch / timm (F32, F16 or BF16)
-  --heads <n>              the source's attention heads, when the file does not record its architecture
-  --source-config <c>      or the source's whole config (preset or JSON file); it must fit the file
-  --to <config>            target config preset or JSON file
-  --method <name>          ${growthMethods.join(' | ')}   [mango]
-  --rank <n>               Mango rank R                                             [1]
-  --op-steps <n>           operator training steps (mango, ligo); 0: the initial operator   [100]
-  --op-lr <x>              operator learning rate                                   [0.001]
-  --batch <n>              operator training batch                                  [128]
-  --data, --data-dir, --subset, --test-subset
-                           data for operator training and the accuracy report; needed only when the operator
-                           trains (without it, Fashion-MNIST reports accuracy when it fits the model)
-  --seed <n>                                                                        [0]
-  --out <folder>           writes grown.safetensors (timm names, loads with strict=True)   [runs/grow]
-  --backend <name>         webgpu | cpu
-Then: mango train --init <out>/grown.safetensors ...   (the architecture comes from the file)`;
+const options = [
+  { name: 'from', value: '<file>', help: ['the source: any safetensors file with timm VisionTransformer names — a mango',
+    'checkpoint (its .optim file is not needed), a grown.safetensors, or a file written', 'by PyTorch / timm (F32, F16 or BF16)'] },
+  { name: 'heads', value: '<n>', help: "the source's attention heads, when the file does not record its architecture" },
+  { name: 'source-config', value: '<c>', help: "or the source's whole config (preset or JSON file); it must fit the file" },
+  { name: 'to', value: '<config>', help: 'target config preset or JSON file' },
+  { name: 'method', value: '<name>', help: growthMethods.join(' | '), shows: 'mango', default: 'mango' },
+  { name: 'rank', value: '<n>', help: 'Mango rank R', shows: '1', default: '1' },
+  { name: 'op-steps', value: '<n>', help: 'operator training steps (mango, ligo); 0: the initial operator', shows: '100', default: '100' },
+  { name: 'op-lr', value: '<x>', help: 'operator learning rate', shows: '0.001', default: '0.001' },
+  { name: 'batch', value: '<n>', help: 'operator training batch', shows: '128', default: '128' },
+  { name: 'data', value: '<name>', group: 'data', help: ['data for operator training and the accuracy report; needed only when the operator',
+    'trains (without it, Fashion-MNIST reports accuracy when it fits the model); the report uses',
+    'the first 2000 test images unless --test-subset says otherwise'] },
+  { name: 'data-dir', value: '<folder>', group: 'data', help: '' },
+  { name: 'subset', value: '<n>', group: 'data', help: '' },
+  { name: 'test-subset', value: '<n>', group: 'data', help: '', default: '2000' },
+  { name: 'seed', value: '<n>', help: 'seed of the operator init and its training data order', shows: '0', default: '0' },
+  { name: 'out', value: '<folder>', help: 'writes grown.safetensors (timm names, loads with strict=True)', shows: 'runs/grow', default: 'runs/grow' },
+  { name: 'backend', value: '<name>', help: 'webgpu | cpu' },
+  helpOption,
+] as const satisfies readonly OptionSpec[];
 
 export const growCommand = {
   summary: 'grow a checkpoint',
   async run(args: string[]): Promise<number> {
-    const { values: v } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' }, to: { type: 'string' }, method: { type: 'string', default: 'mango' }, rank: { type: 'string', default: '1' },
-        heads: { type: 'string' }, 'source-config': { type: 'string' },
-        'op-steps': { type: 'string', default: '100' }, 'op-lr': { type: 'string', default: '0.001' }, batch: { type: 'string', default: '128' },
-        data: { type: 'string' }, 'data-dir': { type: 'string' }, subset: { type: 'string' }, 'test-subset': { type: 'string', default: '2000' },
-        seed: { type: 'string', default: '0' }, out: { type: 'string', default: 'runs/grow' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    const v = parseOptions(args, options);
     if (v.help) {
-      console.log(help);
+      console.log(helpText('usage: mango grow --from <weights.safetensors> --to <config> [options]', options,
+        ['Then: mango train --init <out>/grown.safetensors ...   (the architecture comes from the file)']));
       return 0;
     }
     // Every argument is checked before any data loads or the GPU starts.

@@ -1,6 +1,5 @@
 /** `mango train`: train a ViT from scratch, from grown weights, or resume; print accuracy, write checkpoints and logs. */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { MangoError } from '../../engine/index.ts';
 import { listCheckpoints } from '../../models/checkpoint/checkpoint.ts';
@@ -10,43 +9,40 @@ import { loadViTWeights, type ViTWeights } from '../../models/checkpoint/weights
 import { describe, type ViTConfig } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { ViT } from '../../models/vit.ts';
+import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
 import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
 const defaultConfig = 'fmnist-d64-l4';
 
-const help = `usage: mango train [options]
-
-  --config <name|file.json>  model config preset (e.g. fmnist-d64-l4) or JSON file   [${defaultConfig}; with --init: the file's]
-  --data <name>              fashion-mnist | cifar10                                   [fashion-mnist]
-  --data-dir <folder>        dataset folder (default for Fashion-MNIST: /usr/share/datasets/fashion-mnist)
-  --epochs <n>               epochs to train                                           [1]
-  --steps <n>                total steps (overrides --epochs)
-  --batch <n>                batch size                                                [128]
-  --lr <x>                   peak learning rate (AdamW)                                [0.001]
-  --min-lr <x>               learning rate at the end of the cosine                    [1e-5]
-  --warmup <n>               linear warmup steps                                       [5% of steps]
-  --weight-decay <x>         AdamW weight decay (not on norms, biases, embeddings)     [0.05]
-  --label-smoothing <x>      label smoothing                                           [0.1]
-  --clip <x>                 clip gradients to this global norm (0: off)               [1]
-  --optimizer <name>         adamw | sgd                                               [adamw]
-  --no-augment               no random crop / flip
-  --subset <n>               use only the first n training images
-  --test-subset <n>          evaluate on only the first n test images
-  --validation <n>           hold n training images out (a fixed draw) and evaluate on them too: choose
-                             settings on these, never on the test set
-  --eval-every <n>           evaluate every n steps                                    [each epoch]
-  --checkpoint-every <n>     checkpoint every n steps                                  [each epoch]
-  --seed <n>                 seed for init, data order, augmentation, dropout          [0]
-  --out <folder>             run folder for checkpoints and log.jsonl                  [runs/train]
-  --resume                   continue the run in --out; settings not given are the run's own, given ones
-                             must match it (only --steps / --epochs may grow, to train longer)
-  --weights-out <file>       also write the final weights there (timm names; recipe, command and accuracy
-                             in the metadata): a pretrained model to grow from
-  --init <weights>           start from these weights: grown.safetensors, a checkpoint, or a timm-named
-                             safetensors file; the architecture is the file's (a --config must agree)
-  --heads <n>                attention heads, for an --init file that does not record its architecture
-  --backend <name>           webgpu | cpu (default: webgpu, CPU if no adapter)
-  -h, --help`;
+const options = [
+  { name: 'config', value: '<name|file.json>', help: 'model config preset (e.g. fmnist-d64-l4) or JSON file', shows: `${defaultConfig}; with --init: the file's` },
+  { name: 'data', value: '<name>', help: 'fashion-mnist | cifar10', shows: 'fashion-mnist' },
+  { name: 'data-dir', value: '<folder>', help: 'dataset folder (default for Fashion-MNIST: /usr/share/datasets/fashion-mnist)' },
+  { name: 'epochs', value: '<n>', help: 'epochs to train', shows: '1' },
+  { name: 'steps', value: '<n>', help: 'total steps (overrides --epochs)' },
+  { name: 'batch', value: '<n>', help: 'batch size', shows: '128' },
+  { name: 'lr', value: '<x>', help: 'peak learning rate (AdamW)', shows: '0.001' },
+  { name: 'min-lr', value: '<x>', help: 'learning rate at the end of the cosine', shows: '1e-5' },
+  { name: 'warmup', value: '<n>', help: 'linear warmup steps', shows: '5% of steps' },
+  { name: 'weight-decay', value: '<x>', help: 'AdamW weight decay (not on norms, biases, embeddings)', shows: '0.05' },
+  { name: 'label-smoothing', value: '<x>', help: 'label smoothing', shows: '0.1' },
+  { name: 'clip', value: '<x>', help: 'clip gradients to this global norm (0: off)', shows: '1' },
+  { name: 'optimizer', value: '<name>', help: 'adamw | sgd', shows: 'adamw' },
+  { name: 'no-augment', help: 'no random crop / flip' },
+  { name: 'subset', value: '<n>', help: 'use only the first n training images' },
+  { name: 'test-subset', value: '<n>', help: 'evaluate on only the first n test images' },
+  { name: 'validation', value: '<n>', help: ['hold n training images out (a fixed draw) and evaluate on them too: choose', 'settings on these, never on the test set'] },
+  { name: 'eval-every', value: '<n>', help: 'evaluate every n steps', shows: 'each epoch' },
+  { name: 'checkpoint-every', value: '<n>', help: 'checkpoint every n steps', shows: 'each epoch' },
+  { name: 'seed', value: '<n>', help: 'seed for init, data order, augmentation, dropout', shows: '0' },
+  { name: 'out', value: '<folder>', help: 'run folder for checkpoints and log.jsonl', shows: 'runs/train', default: 'runs/train' },
+  { name: 'resume', help: ["continue the run in --out; settings not given are the run's own, given ones", 'must match it (only --steps / --epochs may grow, to train longer)'] },
+  { name: 'weights-out', value: '<file>', help: ['also write the final weights there (timm names; recipe, command and accuracy', 'in the metadata): a pretrained model to grow from'] },
+  { name: 'init', value: '<weights>', help: ['start from these weights: grown.safetensors, a checkpoint, or a timm-named', "safetensors file; the architecture is the file's (a --config must agree)"] },
+  { name: 'heads', value: '<n>', help: 'attention heads, for an --init file that does not record its architecture' },
+  { name: 'backend', value: '<name>', help: 'webgpu | cpu (default: webgpu, CPU if no adapter)' },
+  helpOption,
+] as const satisfies readonly OptionSpec[];
 
 /** What makes a run what it is: recorded in its checkpoints, checked on --resume. */
 interface TrainSettings {
@@ -113,21 +109,9 @@ function recordedSettings(out: string): { settings?: TrainSettings; steps?: numb
 export const trainCommand = {
   summary: 'train a ViT',
   async run(args: string[]): Promise<number> {
-    const { values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string' }, data: { type: 'string' }, 'data-dir': { type: 'string' },
-        epochs: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' },
-        lr: { type: 'string' }, 'min-lr': { type: 'string' }, warmup: { type: 'string' },
-        'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' }, clip: { type: 'string' },
-        optimizer: { type: 'string' }, 'no-augment': { type: 'boolean', default: false },
-        subset: { type: 'string' }, 'test-subset': { type: 'string' }, 'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' },
-        seed: { type: 'string' }, out: { type: 'string', default: 'runs/train' }, resume: { type: 'boolean', default: false }, init: { type: 'string' },
-        heads: { type: 'string' }, validation: { type: 'string' }, 'weights-out': { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    const values = parseOptions(args, options);
     if (values.help) {
-      console.log(help);
+      console.log(helpText('usage: mango train [options]', options));
       return 0;
     }
     // Every argument first, then the run folder and the data: a typo is reported as such, and nothing starts.
