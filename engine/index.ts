@@ -1,29 +1,23 @@
 /** The engine's public API: what models/, growth/ and users import. */
+import './tensor-methods.ts';
 export { Tensor, type TensorLike } from './tensor.ts';
-export * from './ops/index.ts';
+// The ops users call. Internal to the engine (not exported): the unary/binary dispatchers, asTensors,
+// broadcastView, defaultRandom and the backward-as-op helpers the gradient rules use.
+export {
+  arange, fromArray, full, manualSeed, ones, param, rand, randn, scalar, tensor, truncatedNormal, zeros,
+  abs, add, div, eq, exp, ge, gelu, gt, le, log, lt, maximum, minimum, mul, ne, neg, pow, reciprocal, relu, rsqrt,
+  sigmoid, sign, sqrt, square, step, sub, tanh, where,
+  argmax, max, mean, min, sum, sumTo,
+  clone, concat, contiguous, detach, expand, flatten, gather, pad, permute, reshape, scatterAdd, slice, squeeze, stack, transpose, unsqueeze,
+  matmul, modeProduct, type MatmulFlags,
+  attention, crossEntropy, dropout, fusedAttention, layerNorm, logSoftmax, selfAttention, softmax,
+  adamwStep, squaredNorms,
+} from './ops/index.ts';
 export { backward, gradients, noGrad, isGradEnabled } from './autograd/tape.ts';
 export { tidy, keep, memoryStats, resetPeakBytes, type MemoryStats } from './memory.ts';
 export { Random } from './random.ts';
-export { getBackend, setBackend, withBackend, cpuBackend, registerBackend } from './backend/registry.ts';
+export { getBackend, setBackend, withBackend, cpuBackend, registerBackend, tuneKernels } from './backend/registry.ts';
 export type { Backend, KernelTuningReport, View } from './backend/backend.ts';
 export * from './errors.ts';
 export { sizeOf, broadcastShapes, type Shape } from './shape.ts';
 
-import type { Backend, KernelTuningReport } from './backend/backend.ts';
-import type { Tensor } from './tensor.ts';
-import { fromArray } from './ops/create.ts';
-import type { Shape } from './shape.ts';
-
-/** A trainable leaf: a copy of `values` with requiresGrad set. */
-export function param(values: Float32Array | readonly number[], shape: Shape): Tensor {
-  return fromArray(values, shape).keep().requireGrad();
-}
-
-/**
- * Lets the backend time alternative kernel configurations for the work it has seen so far (once per
- * problem shape, cached per device); a no-op when there is nothing new or the backend does not tune.
- * Call it between steps, e.g. after the first training step. Results are unaffected.
- */
-export async function tuneKernels(backend: Backend): Promise<KernelTuningReport | undefined> {
-  return backend.tuneKernels?.();
-}

@@ -1,13 +1,14 @@
 /**
  * Tensor: an f32 view (shape, strides, offset) of a reference-counted Storage on some backend, plus its
  * autograd state. Views (reshape, permute, slice, expand) share storage; dispose() releases this handle.
+ * The methods that run ops (x.add(y), x.backward()) are installed by ./tensor-methods.ts, so this module
+ * imports no op and the engine core has no import cycle.
  */
 import type { Backend, View } from './backend/backend.ts';
-import { backward, gradients, type GradNode } from './autograd/tape.ts';
+import type { GradNode } from './autograd/node.ts';
 import { MangoError } from './errors.ts';
 import { keep, Storage, track } from './memory.ts';
 import { contiguousStrides, sizeOf, type Shape } from './shape.ts';
-import * as ops from './ops/index.ts';
 
 export type TensorLike = Tensor | number;
 
@@ -112,14 +113,6 @@ export class Tensor {
     return this;
   }
 
-  backward(grad?: Tensor, options?: { retainGraph?: boolean }): void {
-    backward(this, grad, options);
-  }
-
-  gradientsOf(inputs: readonly Tensor[]): Tensor[] {
-    return gradients(this, inputs);
-  }
-
   async data(): Promise<Float32Array> {
     return this.backend.read(this.view());
   }
@@ -151,48 +144,4 @@ export class Tensor {
   toString(): string {
     return `Tensor[${this.shape.join('x')}] on ${this.backend.name}${this.requiresGrad ? ' (requires grad)' : ''}`;
   }
-
-  // Operator surface: thin delegations to engine/ops.
-  add(other: TensorLike) { return ops.add(this, other); }
-  sub(other: TensorLike) { return ops.sub(this, other); }
-  mul(other: TensorLike) { return ops.mul(this, other); }
-  div(other: TensorLike) { return ops.div(this, other); }
-  pow(other: TensorLike) { return ops.pow(this, other); }
-  maximum(other: TensorLike) { return ops.maximum(this, other); }
-  minimum(other: TensorLike) { return ops.minimum(this, other); }
-  lt(other: TensorLike) { return ops.lt(this, other); }
-  gt(other: TensorLike) { return ops.gt(this, other); }
-  eq(other: TensorLike) { return ops.eq(this, other); }
-  neg() { return ops.neg(this); }
-  exp() { return ops.exp(this); }
-  log() { return ops.log(this); }
-  sqrt() { return ops.sqrt(this); }
-  rsqrt() { return ops.rsqrt(this); }
-  abs() { return ops.abs(this); }
-  relu() { return ops.relu(this); }
-  tanh() { return ops.tanh(this); }
-  sigmoid() { return ops.sigmoid(this); }
-  square() { return ops.square(this); }
-  gelu(approximate: 'tanh' | 'none' = 'none') { return ops.gelu(this, approximate); }
-  sum(axes?: number | number[], keepDims = false) { return ops.sum(this, axes, keepDims); }
-  mean(axes?: number | number[], keepDims = false) { return ops.mean(this, axes, keepDims); }
-  max(axes?: number | number[], keepDims = false) { return ops.max(this, axes, keepDims); }
-  min(axes?: number | number[], keepDims = false) { return ops.min(this, axes, keepDims); }
-  argmax(axis: number, keepDims = false) { return ops.argmax(this, axis, keepDims); }
-  matmul(other: Tensor, options?: Partial<ops.MatmulFlags>) { return ops.matmul(this, other, options); }
-  softmax(axis = -1) { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1) { return ops.logSoftmax(this, axis); }
-  reshape(shape: readonly number[]) { return ops.reshape(this, shape); }
-  permute(order: readonly number[]) { return ops.permute(this, order); }
-  transpose(a = -2, b = -1) { return ops.transpose(this, a, b); }
-  expand(shape: readonly number[]) { return ops.expand(this, shape); }
-  slice(starts: readonly number[], ends?: readonly number[]) { return ops.slice(this, starts, ends); }
-  flatten(from = 0, to = -1) { return ops.flatten(this, from, to); }
-  unsqueeze(axis: number) { return ops.unsqueeze(this, axis); }
-  squeeze(axis?: number) { return ops.squeeze(this, axis); }
-  contiguous() { return ops.contiguous(this); }
-  clone() { return ops.clone(this); }
-  detach() { return ops.detach(this); }
-  zerosLike() { return ops.zeros(this.shape, this.backend); }
-  onesLike() { return ops.ones(this.shape, this.backend); }
 }

@@ -1,55 +1,55 @@
 /**
  * The one gradient table: for each recorded op, a rule mapping the output's gradient to one gradient
- * per input (undefined where none flows), written only in engine ops. Rules run under noGrad() inside
- * tidy(), so temporaries are freed; saved tensors come from the op's GradNode.
+ * per input (undefined where none flows, or where `needs` says the input wants none), written only in
+ * engine ops. Rules may return a gradient of the broadcast shape: the tape sums it down to the input's.
+ * Rules run under noGrad() inside tidy(), so temporaries are freed; saved tensors come from the op's GradNode.
  */
-import type { GradNode } from './tape.ts';
+import type { GradNode, OpName } from './node.ts';
 import type { Tensor } from '../tensor.ts';
 import * as ops from '../ops/index.ts';
 import { sizeOf } from '../shape.ts';
 
-type Rule = (dy: Tensor, node: GradNode) => (Tensor | undefined)[];
+/** `needs[i]`: input i wants a gradient (a rule may skip computing the others). */
+export type Rule<K extends OpName = OpName> = (dy: Tensor, node: GradNode<K>, needs: readonly boolean[]) => (Tensor | undefined)[];
 
-const sumTo = ops.sumTo;
+/** Only what is needed: `fn` runs for an input that wants a gradient. */
+const when = (need: boolean, fn: () => Tensor): Tensor | undefined => (need ? fn() : undefined);
 
 /** Gradient of a reduction, broadcast back over the reduced axes. */
-function unreduce(dy: Tensor, input: Tensor, attrs: GradNode['attrs']): Tensor {
-  const axes = attrs.axes as number[];
+function unreduce(dy: Tensor, input: Tensor, axes: readonly number[]): Tensor {
   const kept = input.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   return ops.expand(ops.reshape(dy, kept), input.shape);
 }
 
-function extremumRule(dy: Tensor, { inputs: [x], saved: [xs, out], attrs }: GradNode): Tensor[] {
-  const axes = attrs.axes as number[];
+function extremumRule(dy: Tensor, { inputs: [x], saved: [xs, out], attrs: { axes } }: GradNode<'max' | 'min'>): Tensor[] {
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const mask = ops.eq(xs, ops.reshape(out, kept));
   const count = ops.sum(mask, axes, true);
-  return [mask.mul(unreduce(dy, x, attrs)).div(count)];
+  return [mask.mul(unreduce(dy, x, axes)).div(count)];
 }
 
 /** d/da and d/db of max/min(a, b): the larger (smaller) side gets the gradient; ties split it. */
-function pairwiseExtremumRule(dy: Tensor, { inputs: [a, b], saved: [as, bs] }: GradNode, larger: boolean): Tensor[] {
+function pairwiseExtremumRule(dy: Tensor, { saved: [as, bs] }: GradNode, needs: readonly boolean[], larger: boolean): (Tensor | undefined)[] {
   const wins = larger ? ops.gt(as, bs) : ops.lt(as, bs);
   const ties = ops.eq(as, bs).mul(0.5);
   const toA = wins.add(ties);
-  const toB = ops.sub(1, toA);
-  return [sumTo(dy.mul(toA), a.shape), sumTo(dy.mul(toB), b.shape)];
+  return [when(needs[0], () => dy.mul(toA)), when(needs[1], () => dy.mul(ops.sub(1, toA)))];
 }
 
 export const gradientRules = {
-  add: (dy, { inputs: [a, b] }) => [sumTo(dy, a.shape), sumTo(dy, b.shape)],
-  sub: (dy, { inputs: [a, b] }) => [sumTo(dy, a.shape), sumTo(dy.neg(), b.shape)],
-  mul: (dy, { inputs: [a, b], saved: [as, bs] }) => [sumTo(dy.mul(bs), a.shape), sumTo(dy.mul(as), b.shape)],
-  div: (dy, { inputs: [a, b], saved: [as, bs] }) => [
-    sumTo(dy.div(bs), a.shape),
-    sumTo(dy.mul(as).div(bs.square()).neg(), b.shape),
+  add: (dy) => [dy, dy],
+  sub: (dy, _, needs) => [dy, when(needs[1], () => dy.neg())],
+  mul: (dy, { saved: [as, bs] }, needs) => [when(needs[0], () => dy.mul(bs)), when(needs[1], () => dy.mul(as))],
+  div: (dy, { saved: [as, bs] }, needs) => [
+    when(needs[0], () => dy.div(bs)),
+    when(needs[1], () => dy.mul(as).div(bs.square()).neg()),
   ],
-  pow: (dy, { inputs: [a, b], saved: [as, bs, out] }) => [
-    sumTo(dy.mul(bs).mul(ops.pow(as, bs.sub(1))), a.shape),
-    b.requiresGrad ? sumTo(dy.mul(out).mul(as.log()), b.shape) : undefined,
+  pow: (dy, { saved: [as, bs, out] }, needs) => [
+    when(needs[0], () => dy.mul(bs).mul(ops.pow(as, bs.sub(1)))),
+    when(needs[1], () => dy.mul(out).mul(as.log())),
   ],
-  maximum: (dy, node) => pairwiseExtremumRule(dy, node, true),
-  minimum: (dy, node) => pairwiseExtremumRule(dy, node, false),
+  maximum: (dy, node, needs) => pairwiseExtremumRule(dy, node, needs, true),
+  minimum: (dy, node, needs) => pairwiseExtremumRule(dy, node, needs, false),
 
   neg: (dy) => [dy.neg()],
   exp: (dy, { saved: [out] }) => [dy.mul(out)],
@@ -64,22 +64,22 @@ export const gradientRules = {
   reciprocal: (dy, { saved: [out] }) => [dy.mul(out.square()).neg()],
   geluTanh: (dy, { saved: [x] }) => [ops.binary('geluTanhBackward', x, dy)],
   geluErf: (dy, { saved: [x] }) => [ops.binary('geluErfBackward', x, dy)],
-  where: (dy, { inputs: [, a, b], saved: [cond] }) => [
+  where: (dy, { saved: [cond] }, needs) => [
     undefined,
-    sumTo(ops.where(cond, dy, 0), a.shape),
-    sumTo(ops.where(cond, 0, dy), b.shape),
+    when(needs[1], () => ops.where(cond, dy, 0)),
+    when(needs[2], () => ops.where(cond, 0, dy)),
   ],
 
-  sum: (dy, { inputs: [x], attrs }) => [unreduce(dy, x, attrs)],
+  sum: (dy, { inputs: [x], attrs: { axes } }) => [unreduce(dy, x, axes)],
   max: extremumRule,
   min: extremumRule,
 
-  matmul: (dy, { inputs: [a, b, bias], saved: [as, bs], attrs }) => {
-    const dBias = bias ? [sumTo(dy, bias.shape)] : [];
-    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-    const da = transposeA
+  matmul: (dy, { inputs: [, b, bias], saved: [as, bs], attrs: { transposeA, transposeB } }, needs) => {
+    const dBias = bias ? [when(needs[2], () => dy)] : [];
+    const da = when(needs[0], () => (transposeA
       ? ops.matmul(bs, dy, { transposeA: transposeB, transposeB: true })
-      : ops.matmul(dy, bs, { transposeA: false, transposeB: !transposeB });
+      : ops.matmul(dy, bs, { transposeA: false, transposeB: !transposeB })));
+    if (!needs[1]) return [da, undefined, ...dBias];
     // A weight shared across a batch (x [..., M, K] · W [K, N]): fold the batch into one GEMM over all
     // rows instead of per-batch products summed afterwards.
     if (b.rank === 2 && as.rank > 2 && !transposeA) {
@@ -87,18 +87,17 @@ export const gradientRules = {
       const rows = flatRows(as);
       const dRows = flatRows(dy);
       const db = transposeB ? ops.matmul(dRows, rows, { transposeA: true }) : ops.matmul(rows, dRows, { transposeA: true });
-      return [sumTo(da, a.shape), db, ...dBias];
+      return [da, db, ...dBias];
     }
     const db = transposeB
       ? ops.matmul(dy, as, { transposeA: true, transposeB: transposeA })
       : ops.matmul(as, dy, { transposeA: !transposeA, transposeB: false });
-    return [sumTo(da, a.shape), sumTo(db, b.shape), ...dBias];
+    return [da, db, ...dBias];
   },
 
   softmax: (dy, { saved: [y] }) => [y.mul(dy.sub(dy.mul(y).sum(-1, true)))],
   logSoftmax: (dy, { saved: [y] }) => [dy.sub(y.exp().mul(dy.sum(-1, true)))],
-  crossEntropy: (dy, { saved: [logits, labels], attrs }) => {
-    const smoothing = attrs.smoothing as number;
+  crossEntropy: (dy, { saved: [logits, labels], attrs: { smoothing } }) => {
     const [n, classes] = logits.shape;
     const oneHot = ops.eq(labels.reshape([n, 1]), ops.arange(classes, undefined, 1, logits.backend).reshape([1, classes]));
     const target = oneHot.mul(1 - smoothing).add(smoothing / classes);
@@ -109,38 +108,31 @@ export const gradientRules = {
     return [dx, dgamma.reshape(gamma.shape), dbeta.reshape(beta.shape)];
   },
 
-  attention: (dy, { saved: [q, k, v, out, lse], attrs }) => ops.attentionBackward(dy, q, k, v, out, lse, attrs.scale as number),
-  selfAttention: (dy, { saved: [qkv, out, lse], attrs }) => [ops.selfAttentionBackward(dy, qkv, out, lse, attrs.heads as number, attrs.scale as number)],
+  attention: (dy, { saved: [q, k, v, out, lse], attrs: { scale } }) => ops.attentionBackward(dy, q, k, v, out, lse, scale),
+  selfAttention: (dy, { saved: [qkv, out, lse], attrs: { heads, scale } }) => [ops.selfAttentionBackward(dy, qkv, out, lse, heads, scale)],
 
-  reshape: (dy, { attrs }) => [ops.reshape(dy, attrs.shape as number[])],
-  permute: (dy, { attrs }) => {
-    const order = attrs.order as number[];
+  reshape: (dy, { attrs: { shape } }) => [ops.reshape(dy, shape)],
+  permute: (dy, { attrs: { order } }) => {
     const inverse = order.map((_, i) => order.indexOf(i));
     return [ops.permute(dy, inverse)];
   },
-  expand: (dy, { attrs }) => [sumTo(dy, attrs.shape as number[])],
-  slice: (dy, { attrs }) => {
-    const starts = attrs.starts as number[];
-    const shape = attrs.shape as number[];
+  expand: (dy) => [dy],
+  slice: (dy, { attrs: { starts, shape } }) => {
     return [ops.pad(dy, starts.map((s, i) => [s, shape[i] - s - dy.shape[i]] as const))];
   },
   identity: (dy) => [ops.detach(dy)],
-  concat: (dy, { attrs }) => {
-    const axis = attrs.axis as number;
+  concat: (dy, { attrs: { axis, sizes } }) => {
     let start = 0;
-    return (attrs.sizes as number[]).map((size) => {
+    return sizes.map((size) => {
       const starts = dy.shape.map((_, i) => (i === axis ? start : 0));
       const ends = dy.shape.map((d, i) => (i === axis ? start + size : d));
       start += size;
       return ops.slice(dy, starts, ends);
     });
   },
-  pad: (dy, { inputs: [x], attrs }) => {
-    const pads = attrs.pads as [number, number][];
+  pad: (dy, { inputs: [x], attrs: { pads } }) => {
     return [ops.slice(dy, pads.map(([before]) => before), pads.map(([before], i) => before + x.shape[i]))];
   },
-  gather: (dy, { saved: [indices], attrs }) => [ops.scatterAdd(attrs.shape as number[], attrs.axis as number, indices, dy)],
-  scatterAdd: (dy, { saved: [indices], attrs }) => [ops.gather(dy, attrs.axis as number, indices)],
-} satisfies Record<string, Rule>;
-
-export type OpName = keyof typeof gradientRules;
+  gather: (dy, { saved: [indices], attrs: { axis, shape } }) => [ops.scatterAdd(shape, axis, indices, dy)],
+  scatterAdd: (dy, { saved: [indices], attrs: { axis } }) => [ops.gather(dy, axis, indices)],
+} satisfies { [K in OpName]: Rule<K> };

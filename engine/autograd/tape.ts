@@ -1,45 +1,25 @@
 /**
- * Recording and reverse traversal. Each differentiable op output gets a GradNode naming its op, its
- * inputs (for traversal) and the tensors its rule needs (`saved`, held by their own storage references so
- * tidy() or dispose() of the originals does not free them). Rules live in ./gradients.ts, one per op.
+ * Reverse traversal: propagates gradients from a root through the recorded GradNodes (./node.ts), running
+ * each op's rule (./gradients.ts) for the inputs that need a gradient only, summing fan-in, and reducing
+ * a gradient of broadcast shape to its input's shape here, once, for every rule.
  */
 import { MangoError } from '../errors.ts';
 import { tidy } from '../memory.ts';
-import { sameShape } from '../shape.ts';
+import { broadcastShapes, sameShape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { gradientRules, type OpName } from './gradients.ts';
+import { sumTo } from '../ops/reduce.ts';
+import { gradientRules, type Rule } from './gradients.ts';
+import { noGrad, type GradNode } from './node.ts';
 
-export interface GradNode {
-  readonly op: OpName;
-  readonly inputs: readonly Tensor[];
-  readonly saved: readonly Tensor[];
-  readonly attrs: Readonly<Record<string, unknown>>;
-}
+export { isGradEnabled, noGrad, record, type GradNode } from './node.ts';
 
-let gradEnabled = true;
-
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
-/** Runs `fn` without recording gradients. */
-export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
+/** A gradient of `shape` flows into an input of `input` shape by summing over the broadcast axes. */
+function broadcastsTo(input: readonly number[], shape: readonly number[]): boolean {
   try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
+    return sameShape(broadcastShapes(input, shape), shape);
+  } catch {
+    return false;
   }
-}
-
-/** Attaches a GradNode to `output` if recording is on and any input requires a gradient. */
-export function record(output: Tensor, op: OpName, inputs: readonly Tensor[], saved: readonly Tensor[] = [],
-  attrs: Record<string, unknown> = {}): Tensor {
-  if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return output;
-  output.requiresGrad = true;
-  output.node = { op, inputs, saved: saved.map((t) => t.shareForBackward()), attrs };
-  return output;
 }
 
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -86,16 +66,28 @@ function propagate(root: Tensor, seed: Tensor, targets: Set<Tensor> | undefined,
       if (isTarget) deliver(t, g);
       const node = t.node;
       if (node) {
-        const rule = gradientRules[node.op] as (dy: Tensor, n: GradNode) => (Tensor | undefined)[];
-        const inputGrads = tidy(() => rule(g, node));
+        const rule = gradientRules[node.op] as Rule;
+        const needs = node.inputs.map((input) => input.requiresGrad);
+        const handedOut = new Set<Tensor>([g]);
+        const inputGrads = tidy(() => rule(g, node as GradNode, needs).map((gi, i) => {
+          const input = node.inputs[i];
+          if (!gi || !needs[i]) return gi;
+          if (!sameShape(gi.shape, input.shape)) {
+            if (!broadcastsTo(input.shape, gi.shape)) {
+              throw new MangoError(`gradient rule of ${node.op} returned shape [${gi.shape}] for an input of shape [${input.shape}]`, 'this is an engine bug; please report it');
+            }
+            return sumTo(gi, input.shape);
+          }
+          // Each input owns its gradient: a rule that passes dy (or one tensor) on to several inputs gets views.
+          const own = handedOut.has(gi) ? gi.reshape(input.shape) : gi;
+          handedOut.add(own);
+          return own;
+        }));
         node.inputs.forEach((input, i) => {
           const gi = inputGrads[i];
-          if (!gi || !input.requiresGrad) {
+          if (!gi || !needs[i]) {
             gi?.dispose();
             return;
-          }
-          if (!sameShape(gi.shape, input.shape)) {
-            throw new MangoError(`gradient rule of ${node.op} returned shape [${gi.shape}] for an input of shape [${input.shape}]`, 'this is an engine bug; please report it');
           }
           const previous = grads.get(input);
           if (previous) {

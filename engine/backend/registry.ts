@@ -1,6 +1,6 @@
 /** Which backend new tensors are created on. The CPU backend is always available. */
 import { MangoError } from '../errors.ts';
-import type { Backend } from './backend.ts';
+import type { Backend, KernelTuningReport } from './backend.ts';
 import { CpuBackend } from './cpu/index.ts';
 
 const cpu = new CpuBackend();
@@ -46,4 +46,13 @@ export function withBackend<T>(backend: Backend, fn: () => T): T {
   } finally {
     current = previous;
   }
+}
+
+/**
+ * Lets the backend time alternative kernel configurations for the work it has seen so far (once per
+ * problem shape, cached per device); a no-op when there is nothing new or the backend does not tune.
+ * Call it between steps, e.g. after the first training step. Results are unaffected.
+ */
+export async function tuneKernels(backend: Backend): Promise<KernelTuningReport | undefined> {
+  return backend.tuneKernels?.();
 }

@@ -85,3 +85,8 @@ export function truncatedNormal(shape: Shape, options: { std?: number; random?: 
   }
   return fromArray(values, shape, backend);
 }
+
+/** A trainable leaf: a copy of `values` with requiresGrad set. */
+export function param(values: Float32Array | readonly number[], shape: Shape): Tensor {
+  return fromArray(values, shape).keep().requireGrad();
+}

@@ -1,6 +1,6 @@
 /** Elementwise ops with broadcasting. Each differentiable op records itself; rules: ../autograd/gradients.ts. */
 import type { BinaryOp, UnaryOp } from '../backend/backend.ts';
-import { record } from '../autograd/tape.ts';
+import { record, type OpName } from '../autograd/node.ts';
 import { MangoError } from '../errors.ts';
 import { broadcastShapes, broadcastStrides, type Shape } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
@@ -30,26 +30,33 @@ export function broadcastView(t: Tensor, shape: Shape) {
   return { ...v, shape, strides: broadcastStrides(v.shape, v.strides, shape) };
 }
 
+type DifferentiableUnary = Extract<UnaryOp, OpName>;
+type DifferentiableBinary = Extract<BinaryOp, OpName>;
+
 /** What each differentiable unary rule needs saved: its input or its output. */
 const savesOutput = new Set<UnaryOp>(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'reciprocal']);
+const differentiableUnary = new Set<UnaryOp>(['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'relu', 'tanh', 'sigmoid', 'square', 'reciprocal', 'geluTanh', 'geluErf'] satisfies DifferentiableUnary[]);
+const isDifferentiableUnary = (op: UnaryOp): op is DifferentiableUnary => differentiableUnary.has(op);
 
 export function unary(op: UnaryOp, x: Tensor, differentiable: boolean): Tensor {
   const out = Tensor.fromBuffer(x.backend, x.backend.unary(op, x.view()), x.shape);
   if (!differentiable) return out;
+  if (!isDifferentiableUnary(op)) throw new MangoError(`unary op ${op} has no gradient rule`, 'this is an engine bug; please report it');
   const saved = op === 'neg' ? [] : savesOutput.has(op) ? [out] : [x];
-  return record(out, op as never, [x], saved);
+  return record(out, op, [x], saved);
 }
 
 const nonDifferentiable = new Set<BinaryOp>(['lt', 'le', 'gt', 'ge', 'eq', 'ne', 'geluErfBackward', 'geluTanhBackward']);
+const isDifferentiableBinary = (op: BinaryOp): op is DifferentiableBinary => !nonDifferentiable.has(op);
 
 export function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
   const tensors = asTensors([aLike, bLike]);
   const [a, b] = tensors;
   const shape = broadcastShapes(a.shape, b.shape);
   const out = Tensor.fromBuffer(a.backend, a.backend.binary(op, broadcastView(a, shape), broadcastView(b, shape)), shape);
-  if (!nonDifferentiable.has(op)) {
+  if (isDifferentiableBinary(op)) {
     const saved = op === 'add' || op === 'sub' ? [] : op === 'pow' ? [a, b, out] : [a, b];
-    record(out, op as never, [a, b], saved);
+    record(out, op, [a, b], saved);
   }
   disposeTemporaries([aLike, bLike], tensors);
   return out;

@@ -1,5 +1,5 @@
 /** Batched matmul with transpose flags and batch broadcasting, and the mode-n product built on it. */
-import { record } from '../autograd/tape.ts';
+import { record } from '../autograd/node.ts';
 import { ShapeError } from '../errors.ts';
 import { broadcastShapes, formatShape, normalizeAxis, sizeOf } from '../shape.ts';
 import { Tensor } from '../tensor.ts';

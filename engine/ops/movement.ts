@@ -1,5 +1,5 @@
 /** Views (reshape, permute, expand, slice: no copy when possible) and copies (concat, pad, gather). */
-import { record } from '../autograd/tape.ts';
+import { record } from '../autograd/node.ts';
 import { ShapeError } from '../errors.ts';
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, normalizeAxis, sameShape, sizeOf, viewStrides, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';

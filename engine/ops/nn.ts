@@ -1,5 +1,5 @@
 /** Neural-network ops: softmax family, cross-entropy, layer norm, dropout. */
-import { noGrad, record } from '../autograd/tape.ts';
+import { noGrad, record } from '../autograd/node.ts';
 import type { View } from '../backend/backend.ts';
 import { ShapeError } from '../errors.ts';
 import { Random } from '../random.ts';

@@ -1,5 +1,5 @@
 /** Reductions over any axes, with keepDims; mean is sum / count. */
-import { record } from '../autograd/tape.ts';
+import { record } from '../autograd/node.ts';
 import { normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 import { reshape } from './movement.ts';

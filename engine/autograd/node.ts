@@ -1,0 +1,71 @@
+/**
+ * What an op records for backward: a GradNode naming the op, its inputs (for traversal), the tensors its
+ * rule needs (`saved`, held by their own storage references so tidy() or dispose() of the originals does
+ * not free them) and its typed attributes. A leaf module: ops import it, it imports no op, so the engine
+ * core has no ops → tape → rules → ops cycle. The rules live in ./gradients.ts, the traversal in ./tape.ts.
+ */
+import type { Tensor } from '../tensor.ts';
+
+type None = Record<never, never>;
+
+/** Each recorded op's attributes (what its rule needs besides tensors). */
+export interface OpAttrs {
+  add: None; sub: None; mul: None; div: None; pow: None; maximum: None; minimum: None;
+  neg: None; exp: None; log: None; sqrt: None; rsqrt: None; abs: None; relu: None; tanh: None; sigmoid: None;
+  square: None; reciprocal: None; geluTanh: None; geluErf: None; where: None;
+  sum: { axes: number[]; keepDims: boolean };
+  max: { axes: number[]; keepDims: boolean };
+  min: { axes: number[]; keepDims: boolean };
+  matmul: { transposeA: boolean; transposeB: boolean };
+  softmax: None; logSoftmax: None;
+  crossEntropy: { smoothing: number };
+  layerNorm: None;
+  attention: { scale: number };
+  selfAttention: { heads: number; scale: number };
+  reshape: { shape: readonly number[] };
+  permute: { order: readonly number[] };
+  expand: { shape: readonly number[] };
+  slice: { starts: readonly number[]; shape: readonly number[] };
+  identity: None;
+  concat: { axis: number; sizes: number[] };
+  pad: { pads: (readonly [number, number])[] };
+  gather: { axis: number; shape: readonly number[] };
+  scatterAdd: { axis: number };
+}
+
+export type OpName = keyof OpAttrs;
+
+export interface GradNode<K extends OpName = OpName> {
+  readonly op: K;
+  readonly inputs: readonly Tensor[];
+  readonly saved: readonly Tensor[];
+  readonly attrs: Readonly<OpAttrs[K]>;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording gradients. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Attributes are required exactly for the ops that have some. */
+type AttrsArgument<K extends OpName> = None extends OpAttrs[K] ? [attrs?: OpAttrs[K]] : [attrs: OpAttrs[K]];
+
+/** Attaches a GradNode to `output` if recording is on and any input requires a gradient. */
+export function record<K extends OpName>(output: Tensor, op: K, inputs: readonly Tensor[], saved: readonly Tensor[] = [], ...[attrs]: AttrsArgument<K>): Tensor {
+  if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return output;
+  output.requiresGrad = true;
+  output.node = { op, inputs, saved: saved.map((t) => t.shareForBackward()), attrs: attrs ?? {} } as GradNode;
+  return output;
+}
