@@ -11,7 +11,7 @@ import { evaluationPoint, trainModel, type EvalPoint } from '../models/train/tra
 import { ViT } from '../models/vit.ts';
 import { grow } from '../growth/grow.ts';
 import { readJson, writeJson } from '../io/files.ts';
-import { labelOf, type ExperimentSpec, type MethodSpec } from './spec.ts';
+import { labelOf, usesSource, type ExperimentSpec, type MethodSpec } from './spec.ts';
 import type { RunRecord } from './summary.ts';
 
 /** The user interrupted: finished runs and checkpoints are kept. */
@@ -100,7 +100,7 @@ export async function trainRun(spec: ExperimentSpec, source: ViT, m: MethodSpec,
   const schedule = growth.schedule;
   const stopAt = stopAccuracy(spec, m, seed);
   const result = await trainModel({
-    model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: schedule?.steps ?? spec.targetSteps, lr: spec.lr,
+    model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: schedule?.steps ?? spec.targetSteps, lr: usesSource(m) ? spec.grownLr ?? spec.lr : spec.lr,
     warmupSteps: spec.warmupSteps, ...(schedule ? { schedule: { offset: schedule.offset, total: schedule.total } } : {}),
     labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed, augmentation: spec.augmentation,
     evalEvery: spec.evalEvery, checkpointEvery: spec.evalEvery, outDir: dir, resume: true, startFlops: growth.operatorFlops,

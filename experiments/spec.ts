@@ -26,6 +26,11 @@ export interface ExperimentSpec {
   sourceSteps: number;
   targetSteps: number;
   lr: number;
+  /**
+   * peak lr of the runs that start from the source (every method but scratch and StackBERT, which does not
+   * use it); default: lr, the scratch recipe's
+   */
+  grownLr?: number;
   /** warmup of the target runs (the same for every method, scratch included) */
   warmupSteps: number;
   operatorSteps: number;
@@ -63,18 +68,26 @@ export const labelOf = (m: MethodSpec) => (m.method === 'mango' ? `mango-r${m.ra
 export function sharedSettings(spec: Omit<ExperimentSpec, 'backend'>): Record<string, unknown> {
   return {
     source: spec.source, target: spec.target, batchSize: spec.batchSize, sourceSteps: spec.sourceSteps, targetSteps: spec.targetSteps,
-    lr: spec.lr, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, mangoNoise: spec.mangoNoise ?? null, evalEvery: spec.evalEvery,
+    lr: spec.lr, grownLr: spec.grownLr ?? null, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, mangoNoise: spec.mangoNoise ?? null, evalEvery: spec.evalEvery,
     train: spec.train.count, test: spec.test.count, augmentation: spec.augmentation ?? null, labelSmoothing: spec.labelSmoothing ?? null,
     validation: spec.validation?.count ?? null, sourceWeights: spec.sourceWeights?.path ?? null,
   };
 }
 
-/** Settings that only runs with a trained operator use: they bind a folder once such a run has started. */
-const operatorSettings = ['operatorSteps', 'operatorLr', 'mangoNoise'];
-const hasOperator = (m: MethodSpec) => m.method === 'mango' || m.method === 'ligo';
+/** The methods whose target run starts from the source's weights (StackBERT grows its own shallow model). */
+export const usesSource = (m: MethodSpec) => m.method !== 'scratch' && m.method !== 'stackbert';
 
-function operatorRunStarted(outDir: string, methods: MethodSpec[]): boolean {
-  return methods.filter(hasOperator).some((m) => readdirSync(outDir).some((d) => d.startsWith(`${labelOf(m)}-s`) && existsSync(join(outDir, d, 'growth.json'))));
+/**
+ * Settings only some runs use bind a folder once such a run has started (until then, e.g. while only
+ * scratch runs exist, they may still change): the operator's (Mango, LiGO) and the grown runs' lr.
+ */
+const partialSettings: { keys: string[]; usedBy: (m: MethodSpec) => boolean }[] = [
+  { keys: ['operatorSteps', 'operatorLr', 'mangoNoise'], usedBy: (m) => m.method === 'mango' || m.method === 'ligo' },
+  { keys: ['grownLr'], usedBy: (m) => usesSource(m) },
+];
+
+function runStarted(outDir: string, methods: MethodSpec[]): boolean {
+  return methods.some((m) => readdirSync(outDir).some((d) => d.startsWith(`${labelOf(m)}-s`) && existsSync(join(outDir, d, 'growth.json'))));
 }
 
 /** Fields spec.json gained later: a folder written before them is not refused for lacking them. */
@@ -87,7 +100,8 @@ const fieldsAddedLater = ['augmentation', 'labelSmoothing', 'validation', 'sourc
 export function checkExperimentFolder(spec: Omit<ExperimentSpec, 'backend'>): void {
   const recorded = readJson<Record<string, unknown>>(join(spec.outDir, 'spec.json'));
   if (!recorded) return;
-  const unused = operatorRunStarted(spec.outDir, (recorded.methods ?? []) as MethodSpec[]) ? [] : operatorSettings;
+  const methods = (recorded.methods ?? []) as MethodSpec[];
+  const unused = partialSettings.filter((p) => !runStarted(spec.outDir, methods.filter(p.usedBy))).flatMap((p) => p.keys);
   const shared = Object.entries(sharedSettings(spec)).filter(([k]) => (k in recorded || !fieldsAddedLater.includes(k)) && !unused.includes(k));
   checkSameSettings(`the experiment in ${spec.outDir}`, Object.fromEntries(shared.map(([k]) => [k, recorded[k] ?? null])), Object.fromEntries(shared),
     'rerun with the recorded settings (see its spec.json), or choose another --out for the new ones');

@@ -50,6 +50,7 @@ const options = [
   { name: 'source-epochs', value: '<x>', help: 'source training (skipped when already done)', shows: standard['source-epochs'] },
   { name: 'target-epochs', value: '<x>', help: 'the training budget of every target run', shows: standard['target-epochs'] },
   { name: 'lr', value: '<x>', help: 'target learning rate', shows: standard['lr'] },
+  { name: 'grown-lr', value: '<x>', help: ['peak learning rate of the runs that start from the source (all methods but', 'scratch and stackbert)'], shows: 'the --lr' },
   { name: 'warmup', value: '<n>', help: 'target warmup steps (same for all methods)', shows: '5% of steps' },
   { name: 'op-steps', value: '<n>', help: 'operator training steps (mango, ligo)', shows: standard['op-steps'] },
   { name: 'op-lr', value: '<x>', help: 'operator learning rate', shows: standard['op-lr'] },
@@ -94,6 +95,7 @@ export const experimentCommand = {
     // A pretrained source is not trained here: its epochs do not apply.
     const epochFractions = { source: weights ? 0 : positive(v['source-epochs'], 'source-epochs')!, target: positive(v['target-epochs'], 'target-epochs')! };
     const lr = positive(v.lr, 'lr') ?? 1e-3;
+    const grownLr = positive(v['grown-lr'], 'grown-lr');
     const warmup = integer(v.warmup, 'warmup');
     const operatorSteps = integer(v['op-steps'], 'op-steps', 0)!;
     const operatorLr = positive(v['op-lr'], 'op-lr') ?? 1e-3;
@@ -108,6 +110,7 @@ export const experimentCommand = {
     const targetSteps = steps(epochFractions.target);
     const settings = {
       source, target, train: data.train, test: data.test, batchSize, sourceSteps: weights ? 0 : steps(epochFractions.source), targetSteps, lr,
+      ...(grownLr !== undefined ? { grownLr } : {}),
       warmupSteps: warmup ?? Math.round(targetSteps * 0.05), operatorSteps, operatorLr, mangoNoise,
       evalEvery: Math.max(1, Math.floor(targetSteps / evals)), methods, seeds, outDir: v.out!, labelSmoothing: 0.1,
       ...(data.validation ? { validation: data.validation } : {}),

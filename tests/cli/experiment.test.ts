@@ -103,6 +103,16 @@ test('experiment from a pretrained file with a validation split; grown runs stop
   assert.is(otherOperator.status, 0, `no run has trained an operator yet, so its settings may still change: ${otherOperator.stderr}`);
   assert.match(otherOperator.stdout, /scratch seed 1: done earlier/);
   assert.is(JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8')).operatorSteps, 7);
+
+  const grownLr = join(dir, 'grown-lr');
+  const withGrownLr = mango('experiment', '--source-weights', fixture, '--heads', '4', '--target', join(dir, 'target.json'), '--methods', 'scratch,net2net',
+    '--seeds', '1', '--data-dir', fashionMnistLikeFolder(192, 32), '--batch', '32', '--target-epochs', '1', '--lr', '0.01', '--grown-lr', '0.004',
+    '--warmup', '0', '--evals', '2', '--out', grownLr, '--backend', 'cpu');
+  assert.is(withGrownLr.status, 0, withGrownLr.stderr);
+  const peakLr = (run: string) => Math.max(...readFileSync(join(grownLr, run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'train').map((e) => e.lr));
+  assert.is(peakLr('scratch-s0'), 0.01, 'scratch trains at --lr');
+  assert.is(peakLr('net2net-s0'), 0.004, 'a run from the source trains at --grown-lr');
+  assert.is(JSON.parse(readFileSync(join(grownLr, 'spec.json'), 'utf8')).grownLr, 0.004);
 });
 
 test.run();
