@@ -1,11 +1,9 @@
 /** `mango <command>`: train, inspect (and more as they land). Friendly errors, --help everywhere. */
-import { GpuDeviceLostError, MangoError } from '../engine/index.ts';
-import { closeSharedRuntime } from '../engine/backend/webgpu/backend.ts';
+import { closeBackends, GpuDeviceLostError, MangoError } from '../engine/index.ts';
 import { deviceLostExitCode, exitWithSupervisor, isWorker, runSupervised } from './supervisor.ts';
 import { flag } from '../engine/flags.ts';
 
 interface Command {
-  summary: string;
   run(args: string[]): Promise<number>;
 }
 
@@ -85,6 +83,6 @@ try {
     throw error;
   }
 } finally {
-  closeSharedRuntime();
+  closeBackends();
 }
 process.exitCode = code;

@@ -31,8 +31,7 @@ export async function chooseBackend(name: BackendName | undefined): Promise<E.Ba
 }
 
 export function describeBackend(backend: E.Backend): string {
-  const runtime = (backend as { runtime?: { dawn: { adapter: { description: string } } } }).runtime;
-  return runtime ? `webgpu (${runtime.dawn.adapter.description})` : backend.name;
+  return backend.describe();
 }
 
 export function loadConfig(value: string): ViTConfig {

@@ -16,7 +16,7 @@ export {
 export { backward, gradients, noGrad, isGradEnabled } from './autograd/tape.ts';
 export { tidy, keep, memoryStats, resetPeakBytes, type MemoryStats } from './memory.ts';
 export { Random } from './random.ts';
-export { getBackend, setBackend, withBackend, cpuBackend, registerBackend, tuneKernels } from './backend/registry.ts';
+export { getBackend, setBackend, withBackend, cpuBackend, registerBackend, closeBackends, tuneKernels } from './backend/registry.ts';
 export type { Backend, KernelTuningReport, View } from './backend/backend.ts';
 export * from './errors.ts';
 export { sizeOf, broadcastShapes, type Shape } from './shape.ts';

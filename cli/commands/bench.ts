@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 const suites: Record<string, string> = { kernels: 'kernels.bench.ts', train: 'train.bench.ts', growth: 'growth.bench.ts', scaling: 'scaling.bench.ts' };
 
 export const benchCommand = {
-  summary: 'run benchmarks',
   async run(args: string[]): Promise<number> {
     if (args.includes('--help') || args.includes('-h')) {
       console.log(`usage: mango bench [${Object.keys(suites).join('|')}|all] [--quick]\nresults go to bench/results/*.json and *.md`);

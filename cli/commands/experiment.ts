@@ -70,7 +70,6 @@ function parseMethods(list: string): MethodSpec[] {
 }
 
 export const experimentCommand = {
-  summary: 'run the growth savings experiment',
   async run(args: string[]): Promise<number> {
     const given = parseOptions(args, options);
     if (given.help) {

@@ -37,7 +37,6 @@ const options = [
 ] as const satisfies readonly OptionSpec[];
 
 export const growCommand = {
-  summary: 'grow a checkpoint',
   async run(args: string[]): Promise<number> {
     const v = parseOptions(args, options);
     if (v.help) {

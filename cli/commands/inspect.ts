@@ -21,7 +21,6 @@ function architecture(path: string): string {
 }
 
 export const inspectCommand = {
-  summary: 'inspect a checkpoint',
   async run(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h', default: false } } });
     if (values.help || positionals.length !== 1) {

@@ -107,7 +107,6 @@ function recordedSettings(out: string): { settings?: TrainSettings; steps?: numb
 }
 
 export const trainCommand = {
-  summary: 'train a ViT',
   async run(args: string[]): Promise<number> {
     const values = parseOptions(args, options);
     if (values.help) {

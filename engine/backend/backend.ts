@@ -84,6 +84,10 @@ export interface KernelTuningReport {
 
 export interface Backend {
   readonly name: string;
+  /** For people: the name and, for a GPU, the adapter (e.g. "webgpu (llvmpipe …)"). */
+  describe(): string;
+  /** Releases the device (so the process can exit); the backend is unusable afterwards. */
+  close?(): void;
   /** An uninitialised buffer of `elements` f32 values. */
   allocate(elements: number): BufferHandle;
   upload(values: Float32Array): BufferHandle;

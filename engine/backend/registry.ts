@@ -37,6 +37,16 @@ export async function setBackend(name: string): Promise<Backend> {
   return backend;
 }
 
+/** Closes every opened backend but the CPU one (so Node can exit); the CPU backend becomes current. */
+export function closeBackends(): void {
+  for (const [name, backend] of opened) {
+    if (name === 'cpu') continue;
+    backend.close?.();
+    opened.delete(name);
+  }
+  current = cpu;
+}
+
 /** Runs `fn` with `backend` as the current backend. */
 export function withBackend<T>(backend: Backend, fn: () => T): T {
   const previous = current;

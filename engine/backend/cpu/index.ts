@@ -13,6 +13,7 @@ import { gatherView } from './strided.ts';
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
+  describe(): string { return 'cpu'; }
   allocate(elements: number) { return new Float32Array(elements); }
   upload(values: Float32Array) { return Float32Array.from(values); }
   free(): void {}

@@ -25,6 +25,8 @@ const smallNormElements = 1 << 16;
 
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
+  describe(): string { return `webgpu (${this.runtime.dawn.adapter.description})`; }
+  close(): void { closeSharedRuntime(); }
 
   /** `poisonOutputs` (for tests) fills every new buffer with NaN so an element no kernel writes shows up. */
   constructor(readonly runtime: GpuRuntime, private readonly options: { poisonOutputs?: boolean } = {}) {}
