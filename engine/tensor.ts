@@ -21,12 +21,18 @@ export class Tensor {
   constructor(
     private storage: Storage,
     readonly shape: readonly number[],
-    readonly strides: readonly number[] = contiguousStrides(shape),
-    readonly offset = 0,
+    private viewStrides: readonly number[] = contiguousStrides(shape),
+    private viewOffset = 0,
     tracked = true,
   ) {
     if (tracked) track(this);
   }
+
+  /** Element strides of this view (assign() may make them contiguous). */
+  get strides(): readonly number[] { return this.viewStrides; }
+
+  /** First element of this view in its storage. */
+  get offset(): number { return this.viewOffset; }
 
   /** A new contiguous tensor owning a freshly produced backend buffer. */
   static fromBuffer(backend: Backend, buffer: unknown, shape: Shape): Tensor {
@@ -80,8 +86,8 @@ export class Tensor {
     contiguous.storage.retain();
     this.storage.release();
     this.storage = contiguous.storage;
-    (this as { strides: readonly number[] }).strides = contiguousStrides(this.shape);
-    (this as { offset: number }).offset = 0;
+    this.viewStrides = contiguousStrides(this.shape);
+    this.viewOffset = 0;
     if (contiguous !== source) contiguous.dispose();
     source.dispose();
     return this;

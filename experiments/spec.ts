@@ -5,7 +5,7 @@ import type { Backend } from '../engine/index.ts';
 import type { ViTConfig } from '../models/config.ts';
 import type { Augmentation } from '../models/data/batches.ts';
 import type { Dataset } from '../models/data/dataset.ts';
-import type { HostTensor } from '../models/nn/module.ts';
+import type { HostTensor } from '../models/checkpoint/host-tensor.ts';
 import { checkSameSettings } from '../models/checkpoint/recorded-settings.ts';
 import type { GrowthMethod } from '../growth/grow.ts';
 import { readJson } from '../io/files.ts';

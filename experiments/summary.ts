@@ -4,6 +4,7 @@
  * Mango − baseline difference with its interval. Seeds pair the runs: a seed fixes the data order and the
  * scratch run that every method of that seed is measured with.
  */
+import { MangoError } from '../engine/index.ts';
 import { describe, type ViTConfig } from '../models/config.ts';
 import type { EvalPoint } from '../models/train/trainer.ts';
 import type { GrowthMethod } from '../growth/grow.ts';
@@ -63,7 +64,7 @@ export function savingOrBound(run: RunRecord, reference: readonly EvalPoint[], b
 
 export function summarize(runs: readonly RunRecord[], options: BootstrapOptions & { margins?: number[] } = {}): Summary {
   const scratch = new Map(runs.filter((r) => r.method === 'scratch').map((r) => [r.seed, r]));
-  if (scratch.size === 0) throw new Error('the experiment needs scratch runs as the reference');
+  if (scratch.size === 0) throw new MangoError('the experiment needs scratch runs as the reference', 'add scratch to --methods');
   const labels = [...new Set(runs.map((r) => r.label))];
   const runOf = new Map(runs.map((r) => [`${r.label}/${r.seed}`, r]));
   const seedsOf = (label: string) => [...scratch.keys()].filter((s) => runOf.has(`${label}/${s}`));

@@ -8,7 +8,7 @@ import { workgroupReductions } from './common.ts';
 import { UniformLayout, at } from './uniforms.ts';
 
 const workgroupSize = 64;
-/** Most tensors in one dispatch (WebGPU guarantees 8 storage buffers per stage; one is the output). */
+/** Most tensors in one dispatch (one binding is the output); the backend lowers it to the device's storage-buffer limit. */
 export const maxSlots = 15;
 
 const layoutFor = (slots: number) => new UniformLayout('Params', [

@@ -32,8 +32,8 @@ export class ViT extends Module {
     this.head = this.child('head', new Linear(dim, config.classes, context));
   }
 
-  get clsToken(): Tensor { return this.p('cls_token'); }
-  get posEmbed(): Tensor { return this.p('pos_embed'); }
+  get clsToken(): Tensor { return this.own('cls_token'); }
+  get posEmbed(): Tensor { return this.own('pos_embed'); }
 
   get backend(): Backend {
     return this.clsToken.backend;

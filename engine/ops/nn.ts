@@ -1,4 +1,4 @@
-/** Neural-network ops: softmax family, cross-entropy, layer norm, dropout. */
+/** Neural-network ops: softmax family, cross-entropy, layer norm, dropout, attention and self-attention (with their backward ops for the gradient rules). */
 import { noGrad, record } from '../autograd/node.ts';
 import type { View } from '../backend/backend.ts';
 import { ShapeError } from '../errors.ts';

@@ -5,7 +5,7 @@
  */
 import { MangoError, Random } from '../../engine/index.ts';
 import type { ViTConfig } from '../../models/config.ts';
-import type { HostTensor } from '../../models/nn/module.ts';
+import type { HostTensor } from '../../models/checkpoint/host-tensor.ts';
 import { axisMap, checkHeadDim, expandLinear, expandVector, headAxis, headDimOf, type AxisMap } from './index-maps.ts';
 
 export type WidthKind = 'fpi' | 'aki' | 'net2net';

@@ -6,7 +6,7 @@
  */
 import { Random, MangoError } from '../../engine/index.ts';
 import type { ViTConfig } from '../../models/config.ts';
-import type { HostTensor } from '../../models/nn/module.ts';
+import type { HostTensor } from '../../models/checkpoint/host-tensor.ts';
 
 export interface AxisMap {
   /** target index → source index */

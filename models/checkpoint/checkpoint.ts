@@ -8,7 +8,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig, type ViTConfig } from '../config.ts';
 import type { BatchPosition } from '../data/batches.ts';
-import type { HostTensor } from '../nn/module.ts';
+import type { HostTensor } from './host-tensor.ts';
 import { CheckpointError, readSafetensors, writeSafetensors } from './safetensors.ts';
 import { makeFolder } from '../../io/files.ts';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../io/files.ts';
 import { MangoError } from '../../engine/index.ts';
-import type { HostTensor } from '../nn/module.ts';
+import type { HostTensor } from './host-tensor.ts';
 
 /** A checkpoint or weights file is unreadable, corrupt, or does not fit what was asked of it. */
 export class CheckpointError extends MangoError {}

@@ -6,7 +6,7 @@
  * that architecture before any device work.
  */
 import { describe, presets, validateConfig, type ViTConfig } from '../config.ts';
-import type { HostTensor } from '../nn/module.ts';
+import type { HostTensor } from './host-tensor.ts';
 import { vitParameterShapes } from '../vit.ts';
 import { CheckpointError, readSafetensors } from './safetensors.ts';
 

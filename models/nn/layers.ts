@@ -18,8 +18,8 @@ export class Linear extends Module {
     this.parameter('bias', E.zeros([outFeatures], backend));
   }
 
-  get weight(): Tensor { return this.p('weight'); }
-  get bias(): Tensor { return this.p('bias'); }
+  get weight(): Tensor { return this.own('weight'); }
+  get bias(): Tensor { return this.own('bias'); }
 
   /** x [..., in] → [..., out] = x·Wᵀ + b in one GEMM (no transposed copy of W, bias in the epilogue). */
   forward(x: Tensor): Tensor {
@@ -34,8 +34,8 @@ export class LayerNorm extends Module {
     this.parameter('bias', E.zeros([dim], backend));
   }
 
-  get weight(): Tensor { return this.p('weight'); }
-  get bias(): Tensor { return this.p('bias'); }
+  get weight(): Tensor { return this.own('weight'); }
+  get bias(): Tensor { return this.own('bias'); }
 
   forward(x: Tensor): Tensor {
     return E.layerNorm(x, this.weight, this.bias, this.eps);
@@ -118,8 +118,8 @@ export class PatchEmbed extends Module {
     this.parameter('proj.bias', E.zeros([dim], backend));
   }
 
-  get weight(): Tensor { return this.p('proj.weight'); }
-  get bias(): Tensor { return this.p('proj.bias'); }
+  get weight(): Tensor { return this.own('proj.weight'); }
+  get bias(): Tensor { return this.own('proj.bias'); }
 
   forward(images: Tensor): Tensor {
     const [batch, channels, height, width] = images.shape;

@@ -3,12 +3,8 @@
  * parameter counting and state dicts. Subclasses register parameters and children in their constructor.
  */
 import { fromArray, MangoError, type Tensor } from '../../engine/index.ts';
+import type { HostTensor } from '../checkpoint/host-tensor.ts';
 
-/** A tensor's values on the host, as checkpoints hold them. */
-export interface HostTensor {
-  shape: number[];
-  data: Float32Array;
-}
 
 export abstract class Module {
   training = true;
@@ -22,7 +18,7 @@ export abstract class Module {
   }
 
   /** The current tensor of own parameter `name` (layers read parameters through this, never cache them). */
-  protected p(name: string): Tensor {
+  protected own(name: string): Tensor {
     return this.ownParameters.get(name)!;
   }
 

@@ -4,7 +4,7 @@
  */
 import * as E from '../../engine/index.ts';
 import type { Tensor } from '../../engine/index.ts';
-import type { HostTensor } from '../nn/module.ts';
+import type { HostTensor } from '../checkpoint/host-tensor.ts';
 
 /** timm/DeiT convention: no weight decay on 1-D parameters (norms, biases) or the cls/position embeddings. */
 export function decays(name: string, t: Tensor): boolean {

@@ -14,7 +14,7 @@ import { saveCheckpoint } from '../../models/checkpoint/checkpoint.ts';
 import { CheckpointError, encodeSafetensors, parseSafetensors, writeSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
 import { presets, type ViTConfig } from '../../models/config.ts';
-import type { HostTensor } from '../../models/nn/module.ts';
+import type { HostTensor } from '../../models/checkpoint/host-tensor.ts';
 import { ViT, vitParameterShapes } from '../../models/vit.ts';
 import { grow, growthMethods } from '../../growth/grow.ts';
 import { close } from '../helpers/check-op.ts';
