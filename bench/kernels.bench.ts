@@ -134,7 +134,7 @@ for (const c of cases) {
   rows.push({ kernel: c.name, unit: c.unit, ours: oursRate, tfjs: tfjsRate, 'ours/tfjs': oursRate / tfjsRate, 'goal ≥2×': oursRate / tfjsRate >= 2 ? 'met' : 'not met', ...cpuLimit(c, oursRate) });
 }
 report('kernels', 'Kernels: ours vs tfjs-backend-webgpu 4.22 (same Dawn device, same process)', device, rows,
-  [`Ours with the matmul choice training uses on this adapter (${gpu.runtime.matmulTuning.enabled ? 'autotuned, cached per device' : 'shape heuristic; autotuning is opt-in on CPU adapters'}). GFLOP/s = useful flops / median time per op (benny); GB/s = (input read once + output written once) / time; each sample enqueues several ops and waits once; ${quick ? 'one round (--quick)' : 'best of 3 alternating rounds of ours and tfjs'}.`,
+  [`Ours with the matmul choice training uses on this adapter (${gpu.matmulTuning.enabled ? 'autotuned, cached per device' : 'shape heuristic; autotuning is opt-in on CPU adapters'}). GFLOP/s = useful flops / median time per op (benny); GB/s = (input read once + output written once) / time; each sample enqueues several ops and waits once; ${quick ? 'one round (--quick)' : 'best of 3 alternating rounds of ours and tfjs'}.`,
   `${limitColumn}: the same float32 GEMM in PyTorch on this machine's CPU cores, all threads (bench/pytorch_gemm.py, median of 5 timings of ~1 GFLOP each) — lavapipe runs our shaders on those cores, so this is what the machine can do; "—": not a plain GEMM.`,
   ...torch.notes]);
 closeSharedRuntime();

@@ -37,7 +37,7 @@ const configs = [
 const gpu = await openWebGpuBackend();
 const device = `${gpu.runtime.dawn.adapter.description} (${gpu.runtime.dawn.adapter.vendor}/${gpu.runtime.dawn.adapter.architecture})`;
 // Both matmul choices side by side: the shape heuristic alone, and autotuned (the default where tuning is on).
-const defaultTable = gpu.runtime.matmulTuning;
+const defaultTable = gpu.matmulTuning;
 const untuned = new MatmulTuning('heuristic only', defaultTable.software, { enabled: false });
 const autotuned = defaultTable.enabled ? defaultTable : new MatmulTuning(defaultTable.deviceKey, defaultTable.software, { enabled: true });
 
@@ -59,15 +59,15 @@ for (const { name, config } of configs) {
   const training = trainStep(model, batch);
   // Ours with matmul configurations autotuned after the first step (as the trainer does where tuning is
   // on), and with the shape heuristic alone.
-  gpu.runtime.matmulTuning = autotuned;
+  gpu.matmulTuning = autotuned;
   await training.step();
   const tuning = await E.tuneKernels(gpu);
-  gpu.runtime.matmulTuning = defaultTable;
+  gpu.matmulTuning = defaultTable;
   if (tuning) notes.push(`autotuning ${name}: ${tuning.tuned} matmul shapes in ${tuning.seconds.toFixed(1)} s (once per device; cached).`);
   const withTable = (table: MatmulTuning) => async (reps: number) => {
-    gpu.runtime.matmulTuning = table;
+    gpu.matmulTuning = table;
     for (let r = 0; r < reps; r++) await training.step();
-    gpu.runtime.matmulTuning = defaultTable;
+    gpu.matmulTuning = defaultTable;
   };
   const seconds = new Map<string, number>();
   let torch: ReturnType<typeof pytorch> = 'PyTorch skipped';

@@ -88,7 +88,7 @@ gpuTest('an open device that polls gently: a readback waiting on a long dispatch
     const n = 512;
     const a = r.allocate(n * n * 4);
     const c = r.allocate(n * n * 4);
-    const { dispatch, chooseMatmul } = await import('../../kernels/matmul.ts');
+    const { dispatch, chooseMatmul } = await import('../../engine/backend/webgpu/kernels/matmul.ts');
     const problem = { M: n, N: n, K: n, batchShape: [], aBatchStrides: [], bBatchStrides: [], aOffset: 0, aRow: n, aCol: 1, bOffset: 0, bRow: n, bCol: 1 };
     for (let i = 0; i < 4; i++) dispatch(r, problem, a, a, c, undefined, chooseMatmul(problem, r.dawn.adapter.isSoftware));
     const t0 = performance.now();

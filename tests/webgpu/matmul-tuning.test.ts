@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import * as E from '../../engine/index.ts';
 import { WebGpuBackend } from '../../engine/backend/webgpu/backend.ts';
 import { MatmulTuning } from '../../engine/backend/webgpu/matmul-tuning.ts';
-import { cacheKey, candidateConfigs, chooseMatmul, dispatch, vectorAccess, type MatmulProblem } from '../../kernels/matmul.ts';
+import { cacheKey, candidateConfigs, chooseMatmul, dispatch, vectorAccess, type MatmulProblem } from '../../engine/backend/webgpu/kernels/matmul.ts';
 import type { ViTConfig } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { ViT } from '../../models/vit.ts';
@@ -99,18 +99,13 @@ gpuTest('training with tuning on ends bit-identical to training with it off', as
   const tiny: ViTConfig = { imageSize: 28, channels: 1, patchSize: 7, dim: 16, depth: 1, heads: 2, mlpRatio: 2, classes: 4, dropout: 0.1, dropPath: 0 };
   const train = syntheticDataset(64, 1), testSet = syntheticDataset(16, 2);
   const weights: string[][] = [];
-  const original = runtime!.matmulTuning;
   const tuning = new MatmulTuning('test-train', runtime!.dawn.adapter.isSoftware, { file: join(mkdtempSync(join(tmpdir(), 'tuning-')), 'cache.json'), enabled: true });
-  try {
-    for (const autotune of [false, true]) {
-      runtime!.matmulTuning = autotune ? tuning : new MatmulTuning('off', false, { enabled: false });
-      const model = new ViT(tiny, { seed: 1, backend: new WebGpuBackend(runtime!) });
-      await trainModel({ model, train, test: testSet, batchSize: 16, steps: 6, lr: 3e-3, seed: 3, showProgress: false });
-      weights.push([...(await model.state()).values()].map((t) => [...t.data].join()));
-      model.dispose();
-    }
-  } finally {
-    runtime!.matmulTuning = original;
+  for (const autotune of [false, true]) {
+    const matmulTuning = autotune ? tuning : new MatmulTuning('off', false, { enabled: false });
+    const model = new ViT(tiny, { seed: 1, backend: new WebGpuBackend(runtime!, { matmulTuning }) });
+    await trainModel({ model, train, test: testSet, batchSize: 16, steps: 6, lr: 3e-3, seed: 3, showProgress: false });
+    weights.push([...(await model.state()).values()].map((t) => [...t.data].join()));
+    model.dispose();
   }
   assert.ok(tuning.tuned >= 3, `the training run tuned the shapes it saw (${tuning.tuned})`);
   assert.equal(weights[1], weights[0]);

@@ -1,15 +1,16 @@
-/** The engine's Backend on WebGPU: every primitive is a handwritten WGSL kernel from kernels/. */
+/** The engine's Backend on WebGPU: every primitive is a handwritten WGSL kernel from ./kernels/. */
 import type { AdamWHyper, AdamWResult, AttentionGrads, AttentionResult, Backend, BinaryOp, KernelTuningReport, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
 import { contiguousStrides, isContiguous, sizeOf, type Shape } from '../../shape.ts';
-import { dispatchCopy, dispatchFill, dispatchIndexed, gatherKernel, scatterAddKernel } from '../../../kernels/copy.ts';
-import * as adamw from '../../../kernels/adamw.ts';
-import * as attention from '../../../kernels/attention.ts';
-import * as elementwise from '../../../kernels/elementwise.ts';
-import * as matmul from '../../../kernels/matmul.ts';
-import * as reduce from '../../../kernels/reduce.ts';
-import * as sumSquaresMany from '../../../kernels/sum-squares-many.ts';
-import * as rows from '../../../kernels/rows.ts';
+import { dispatchCopy, dispatchFill, dispatchIndexed, gatherKernel, scatterAddKernel } from './kernels/copy.ts';
+import * as adamw from './kernels/adamw.ts';
+import * as attention from './kernels/attention.ts';
+import * as elementwise from './kernels/elementwise.ts';
+import * as matmul from './kernels/matmul.ts';
+import * as reduce from './kernels/reduce.ts';
+import * as sumSquaresMany from './kernels/sum-squares-many.ts';
+import * as rows from './kernels/rows.ts';
 import { coalesce } from './layout.ts';
+import { MatmulTuning } from './matmul-tuning.ts';
 import { GpuRuntime } from './runtime.ts';
 import { flag } from '../../flags.ts';
 
@@ -28,8 +29,18 @@ export class WebGpuBackend implements Backend {
   describe(): string { return `webgpu (${this.runtime.dawn.adapter.description})`; }
   close(): void { closeSharedRuntime(); }
 
-  /** `poisonOutputs` (for tests) fills every new buffer with NaN so an element no kernel writes shows up. */
-  constructor(readonly runtime: GpuRuntime, private readonly options: { poisonOutputs?: boolean } = {}) {}
+  /** The matmul configurations tuned for this device (replaceable, e.g. by tests and benchmarks). */
+  matmulTuning: MatmulTuning;
+
+  /**
+   * `poisonOutputs` (for tests) fills every new buffer with NaN so an element no kernel writes shows up;
+   * `matmulTuning` replaces the device's tuning table.
+   */
+  constructor(readonly runtime: GpuRuntime, private readonly options: { poisonOutputs?: boolean; matmulTuning?: MatmulTuning } = {}) {
+    const { adapter } = runtime.dawn;
+    this.matmulTuning = options.matmulTuning
+      ?? new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description} (space ${matmul.candidateSpaceVersion})`, adapter.isSoftware);
+  }
 
   allocate(elements: number): GpuBuffer {
     const buffer = this.runtime.allocate(Math.max(1, elements) * 4);
@@ -122,8 +133,9 @@ export class WebGpuBackend implements Backend {
       problem = { ...problem, bOffset: 0, bRow: N, bCol: 1 };
       bBuffer = transposedB.buffer;
     }
-    if (bias) this.withContiguousAll([bias], ([biasBuffer]) => matmul.dispatch(this.runtime, problem, gpu(a), bBuffer, out.buffer, biasBuffer));
-    else matmul.dispatch(this.runtime, problem, gpu(a), bBuffer, out.buffer);
+    const config = this.matmulTuning.configFor(problem) ?? matmul.chooseMatmul(problem, this.runtime.dawn.adapter.isSoftware);
+    if (bias) this.withContiguousAll([bias], ([biasBuffer]) => matmul.dispatch(this.runtime, problem, gpu(a), bBuffer, out.buffer, biasBuffer, config));
+    else matmul.dispatch(this.runtime, problem, gpu(a), bBuffer, out.buffer, undefined, config);
     if (transposedB) this.free(transposedB);
     return out;
   }
@@ -222,7 +234,7 @@ export class WebGpuBackend implements Backend {
   }
 
   async tuneKernels(): Promise<KernelTuningReport | undefined> {
-    const tuning = this.runtime.matmulTuning;
+    const tuning = this.matmulTuning;
     return tuning.enabled && tuning.untuned > 0 ? tuning.tune(this.runtime) : undefined;
   }
 

@@ -1,6 +1,6 @@
 /** Shape simplification for GPU kernels: fewer, longer axes mean cheaper index arithmetic. */
 import { ShapeError } from '../../errors.ts';
-import { maxRank } from '../../../kernels/common.ts';
+import { maxRank } from './kernels/common.ts';
 
 /**
  * Drops size-1 axes and merges neighbouring axes that every view walks as one (outer stride =

@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cacheKey, candidateConfigs, chooseMatmul, dispatch, tileOf, type MatmulConfig, type MatmulProblem } from '../../../kernels/matmul.ts';
+import { cacheKey, candidateConfigs, chooseMatmul, dispatch, tileOf, type MatmulConfig, type MatmulProblem } from './kernels/matmul.ts';
 import type { GpuRuntime } from './runtime.ts';
 
 import type { KernelTuningReport } from '../backend.ts';

@@ -8,7 +8,6 @@ import { BufferPool } from './buffer-pool.ts';
 import { CommandBatch } from './command-batch.ts';
 import { openDawnDevice, type DawnDevice, type DeviceOptions } from './device.ts';
 import { ErrorLog } from './error-log.ts';
-import { MatmulTuning } from './matmul-tuning.ts';
 import { PipelineCache, type KernelVariant } from './pipeline-cache.ts';
 import { Profiler, type KernelTime } from './profiler.ts';
 
@@ -21,8 +20,6 @@ export class GpuRuntime {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
   readonly batch: CommandBatch;
-  /** The matmul configurations tuned for this device (replaceable, e.g. by tests and tools). */
-  matmulTuning: MatmulTuning;
   private readonly errors: ErrorLog;
   private closed = false;
   /** Host readbacks so far: a training step should add none but its explicit loss read. */
@@ -34,9 +31,6 @@ export class GpuRuntime {
     this.pool = new BufferPool(device, dawn.limits.maxBufferSize, options.maxCachedBytes);
     this.pipelines = new PipelineCache(device, this.errors);
     this.batch = new CommandBatch(device, () => this.pool.afterSubmit(), options.maxCommandsPerSubmit);
-    const { adapter } = dawn;
-    // The suffix names the candidate space: a cache tuned over an older space is tuned again.
-    this.matmulTuning = new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description} (space 4)`, adapter.isSoftware);
   }
 
   static async open(options: RuntimeOptions = {}): Promise<GpuRuntime> {

@@ -2,9 +2,9 @@
  * Data movement: strided copy (contiguous(), concat and pad write through destination strides), fill,
  * gather (index_select) and its adjoint scatter-add (a gather over the index list: no float atomics).
  */
-import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, forEachElement, gridFor, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, stridedWalk } from './common.ts';
-import { isContiguous } from '../engine/shape.ts';
+import { isContiguous } from '../../../shape.ts';
 import { UniformLayout } from './uniforms.ts';
 
 const copyLayout = new UniformLayout('Params', [

@@ -8,7 +8,7 @@
  * interleaved as [B, T, H, d]) and whose head axis is contiguous. In `packed` mode the backward kernels
  * write dq, dk, dv at q's, k's and v's own positions in one buffer (the gradient of a fused projection).
  */
-import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, gridFor, linearBuiltins } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
 

@@ -7,10 +7,10 @@
  *    "global" memory is cached, e.g. on CPU-backed adapters) into a WM×WN register block.
  * Bounds checks are compiled in only when the shape does not fit the tile (`fits` in the key).
  */
-import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import type { GpuRuntime } from '../runtime.ts';
 import { maxRank, stridedOffsetFn } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
-import { flag } from '../engine/flags.ts';
+import { flag } from '../../../flags.ts';
 
 export interface MatmulConfig {
   design: 'tiled' | 'register';
@@ -247,6 +247,9 @@ export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): Ma
   return { ...base, fits };
 }
 
+/** The candidate space's version: a tuning cache made over another space is tuned again (it is part of the device key). */
+export const candidateSpaceVersion = 4;
+
 /**
  * Configurations worth timing for a problem (the autotuner's search space): the heuristic's choice, register
  * blocks of 8×16, 8×8 and 4×4 outputs per thread in every workgroup aspect ratio, and the tiled design (on
@@ -284,9 +287,8 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
   return [...unique.values()];
 }
 
-/** C = A·B (+ bias over every row when `bias` is given); `chosen` overrides the tuned/heuristic configuration. */
-export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias?: GPUBuffer,
-  chosen = runtime.matmulTuning.configFor(problem) ?? chooseMatmul(problem, runtime.dawn.adapter.isSoftware)): void {
+/** C = A·B (+ bias over every row when `bias` is given) with the configuration `chosen` (tuned, or chooseMatmul's). */
+export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias: GPUBuffer | undefined, chosen: MatmulConfig): void {
   const config = bias ? { ...chosen, bias: true } : chosen;
   const batches = problem.batchShape.reduce((x, y) => x * y, 1);
   if (problem.M === 0 || problem.N === 0 || batches === 0) return;

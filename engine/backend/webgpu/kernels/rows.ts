@@ -3,7 +3,7 @@
  * softmax / log-softmax, layer norm forward and backward (dx), cross-entropy with label smoothing, and
  * the column sums layer norm's dgamma/dbeta need.
  */
-import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, gridFor, linearBuiltins, workgroupReductions } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
 

@@ -6,11 +6,11 @@
  *  - split: for few outputs with long runs, a first pass of either variant writes `parts` partials per
  *    output (and argmax positions), a second pass of the same variant over the partials finishes.
  */
-import type { ReduceOp } from '../engine/backend/backend.ts';
-import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import type { ReduceOp } from '../../backend.ts';
+import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, gridFor, isNanFn, linearBuiltins, maxRank, stridedOffsetFn, stridedWalk } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
-import { flag } from '../engine/flags.ts';
+import { flag } from '../../../flags.ts';
 
 export type ReduceVariant = 'thread' | 'workgroup';
 

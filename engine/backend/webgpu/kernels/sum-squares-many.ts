@@ -3,7 +3,7 @@
  * is bound as x{s}, workgroup s strides over it and tree-reduces in workgroup memory, writing
  * out[outOffset + s]. One dispatch per `slots` tensors instead of one or two per tensor.
  */
-import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import type { GpuRuntime } from '../runtime.ts';
 import { workgroupReductions } from './common.ts';
 import { UniformLayout, at } from './uniforms.ts';
 

@@ -1,6 +1,6 @@
 /** AdamW: one kernel reads parameter, gradient and both moments and writes the three updated buffers. */
-import type { AdamWHyper } from '../engine/backend/backend.ts';
-import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import type { AdamWHyper } from '../../backend.ts';
+import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, forEachElement, linearBuiltins, linearGrid, linearWorkgroupSize } from './common.ts';
 import { UniformLayout } from './uniforms.ts';
 

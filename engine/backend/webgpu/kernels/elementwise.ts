@@ -3,10 +3,10 @@
  * contiguous at the output's shape are read directly (their flag is part of the cache key); others go
  * through the strided offset function. Shapes and strides travel in uniforms.
  */
-import type { BinaryOp, UnaryOp } from '../engine/backend/backend.ts';
-import type { GpuRuntime } from '../engine/backend/webgpu/runtime.ts';
+import type { BinaryOp, UnaryOp } from '../../backend.ts';
+import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, forEachElement, isNanFn, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, nanConst, stridedOffsetFn } from './common.ts';
-import { isContiguous } from '../engine/shape.ts';
+import { isContiguous } from '../../../shape.ts';
 import { UniformLayout } from './uniforms.ts';
 
 export type ElementwiseKind = { kind: 'unary'; op: UnaryOp } | { kind: 'binary'; op: BinaryOp } | { kind: 'where' };
