@@ -10,7 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as E from '../engine/index.ts';
-import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { closeSharedRuntime } from '../engine/backend/webgpu/runtime.ts';
 import { resolveConfig, type ViTConfig } from '../models/config.ts';
 import { ViT } from '../models/vit.ts';
 import { randomBatch } from './lib/random-batch.ts';

@@ -6,7 +6,8 @@
  * Writes bench/results/growth.{json,md}. `--quick` skips the DeiT rows above R = 1.
  */
 import * as E from '../engine/index.ts';
-import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { closeSharedRuntime } from '../engine/backend/webgpu/runtime.ts';
 import { presets, type ViTConfig } from '../models/config.ts';
 import { ViT } from '../models/vit.ts';
 import { grow } from '../growth/grow.ts';

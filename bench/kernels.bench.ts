@@ -6,7 +6,8 @@
  * (one bench/pytorch_gemm.py child), and ours as % of it. Writes bench/results/kernels.{json,md}.
  */
 import * as E from '../engine/index.ts';
-import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { closeSharedRuntime } from '../engine/backend/webgpu/runtime.ts';
 import type { TorchFacts } from './lib/blas.ts';
 import { measure } from './lib/measure.ts';
 import { judgePytorch, runPytorch } from './lib/pytorch.ts';

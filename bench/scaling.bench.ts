@@ -6,7 +6,8 @@
  * a fixed dispatch overhead on top). Writes bench/results/scaling.{json,md}.
  */
 import * as E from '../engine/index.ts';
-import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { closeSharedRuntime } from '../engine/backend/webgpu/runtime.ts';
 import type { ViTConfig } from '../models/config.ts';
 import { ViT } from '../models/vit.ts';
 import { grow } from '../growth/grow.ts';

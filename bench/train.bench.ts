@@ -8,7 +8,8 @@
  * few steps (proves the bench runs; not a measurement). Writes bench/results/train.{json,md}.
  */
 import * as E from '../engine/index.ts';
-import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { closeSharedRuntime } from '../engine/backend/webgpu/runtime.ts';
 import { MatmulTuning } from '../engine/backend/webgpu/matmul-tuning.ts';
 import { resolveConfig, type ViTConfig } from '../models/config.ts';
 import type { Batch } from '../models/data/batches.ts';

@@ -3,7 +3,8 @@
  * clipping, AdamW) from timestamp queries, plus dispatch count and wall time. Profile before tuning.
  */
 import * as E from '../engine/index.ts';
-import { closeSharedRuntime, openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
+import { closeSharedRuntime } from '../engine/backend/webgpu/runtime.ts';
 import { resolveConfig } from '../models/config.ts';
 import { makeBatch } from '../models/data/batches.ts';
 import { trainStep } from '../bench/lib/train-step.ts';

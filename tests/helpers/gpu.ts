@@ -3,8 +3,8 @@
  * the reason printed, unless MANGO_REQUIRE_GPU=1 (set by .ci/run after setup installed a driver), in
  * which case the missing adapter is a failure.
  */
-import { closeSharedRuntime, openSharedRuntime, WebGpuBackend } from '../../engine/backend/webgpu/backend.ts';
-import type { GpuRuntime } from '../../engine/backend/webgpu/runtime.ts';
+import { WebGpuBackend } from '../../engine/backend/webgpu/backend.ts';
+import { closeSharedRuntime, openSharedRuntime, type GpuRuntime } from '../../engine/backend/webgpu/runtime.ts';
 import { NoGpuAdapterError } from '../../engine/errors.ts';
 import { flag } from '../../engine/flags.ts';
 

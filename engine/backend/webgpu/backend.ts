@@ -11,7 +11,7 @@ import * as sumSquaresMany from './kernels/sum-squares-many.ts';
 import * as rows from './kernels/rows.ts';
 import { coalesce } from './layout.ts';
 import { MatmulTuning } from './matmul-tuning.ts';
-import { GpuRuntime } from './runtime.ts';
+import { closeSharedRuntime, openSharedRuntime, type GpuRuntime } from './runtime.ts';
 import { flag } from '../../flags.ts';
 
 /** A tensor's device memory. */
@@ -101,36 +101,21 @@ export class WebGpuBackend implements Backend {
   }
 
   matmul(a: View, b: View, { transposeA, transposeB, bias }: MatmulOptions): GpuBuffer {
-    const r = a.shape.length;
-    let [M, K] = transposeA ? [a.shape[r - 1], a.shape[r - 2]] : [a.shape[r - 2], a.shape[r - 1]];
-    const N = transposeB ? b.shape[r - 2] : b.shape[r - 1];
-    let batch = coalesce(a.shape.slice(0, r - 2), [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2)]);
-    const [aRow, aCol] = transposeA ? [a.strides[r - 1], a.strides[r - 2]] : [a.strides[r - 2], a.strides[r - 1]];
-    const [bRow, bCol] = transposeB ? [b.strides[r - 1], b.strides[r - 2]] : [b.strides[r - 2], b.strides[r - 1]];
-    const batches = sizeOf(batch.shape);
-    const out = this.allocate(batches * M * N);
-    if (K === 0) {
-      if (bias) this.copyInto({ ...bias, shape: [batches * M, N], strides: [0, bias.strides[0]] }, out.buffer, [N, 1], 0);
-      else dispatchFill(this.runtime, out.buffer, batches * M * N, 0);
+    const plan = matmul.planMatmul(a, b, transposeA, transposeB, this.runtime.dawn.adapter.isSoftware);
+    const out = this.allocate(plan.outElements);
+    if (plan.empty) {
+      const { rows: count, N } = plan.empty;
+      if (bias) this.copyInto({ ...bias, shape: [count, N], strides: [0, bias.strides[0]] }, out.buffer, [N, 1], 0);
+      else dispatchFill(this.runtime, out.buffer, count * N, 0);
       return out;
     }
-    // x·W with W shared across the batch and x's batch rows stacked: one GEMM with M·batch rows.
-    if (batch.shape.length === 1 && batch.strides[1][0] === 0 && batch.strides[0][0] === M * aRow) {
-      M *= batch.shape[0];
-      batch = { shape: [], strides: [[], []] };
-    }
-    let problem: matmul.MatmulProblem = {
-      M, N, K, batchShape: batch.shape, aBatchStrides: batch.strides[0], bBatchStrides: batch.strides[1],
-      aOffset: a.offset, aRow, aCol, bOffset: b.offset, bRow, bCol,
-    };
-    // x·Wᵀ on a CPU adapter: W transposed once into [K, N] lets the kernel read four columns at a time
-    // (measured 1.2-1.5× on the GEMM for ViT shapes, bench/NOTES.md); the copy is K·N floats against M·N·K FMAs.
+    const { problem } = plan;
     let bBuffer = gpu(b);
     let transposedB: GpuBuffer | undefined;
-    if (this.runtime.dawn.adapter.isSoftware && matmul.vectorReadsEnabled() && bRow === 1 && bCol !== 1 && batch.shape.length === 0 && M >= 256 && N % 4 === 0) {
+    if (plan.transposeB) {
+      const [K, N] = plan.transposeB.shape;
       transposedB = this.allocate(K * N);
-      this.copyInto({ buffer: b.buffer, shape: [K, N], strides: [bRow, bCol], offset: b.offset }, transposedB.buffer, [N, 1], 0);
-      problem = { ...problem, bOffset: 0, bRow: N, bCol: 1 };
+      this.copyInto({ buffer: b.buffer, ...plan.transposeB }, transposedB.buffer, [N, 1], 0);
       bBuffer = transposedB.buffer;
     }
     const config = this.matmulTuning.configFor(problem) ?? matmul.chooseMatmul(problem, this.runtime.dawn.adapter.isSoftware);
@@ -381,22 +366,6 @@ export class WebGpuBackend implements Backend {
     const { shape, strides: [src, dstS] } = coalesce(x.shape, [x.strides, dstStrides]);
     dispatchCopy(this.runtime, shape, { buffer: gpu(x), strides: src, offset: x.offset }, { buffer: dst, strides: dstS, offset });
   }
-}
-
-let shared: Promise<GpuRuntime> | undefined;
-let sharedRuntime: GpuRuntime | undefined;
-
-/** The process-wide GPU runtime (opened on first use). */
-export function openSharedRuntime(): Promise<GpuRuntime> {
-  shared ??= GpuRuntime.open().then((runtime) => (sharedRuntime = runtime));
-  return shared;
-}
-
-/** Closes the process-wide runtime, if one was opened (so Node can exit). */
-export function closeSharedRuntime(): void {
-  sharedRuntime?.close();
-  sharedRuntime = undefined;
-  shared = undefined;
 }
 
 export async function openWebGpuBackend(): Promise<WebGpuBackend> {

@@ -173,3 +173,19 @@ export interface RuntimeOptions extends DeviceOptions {
 function padTo4(bytes: number): number {
   return Math.ceil(bytes / 4) * 4;
 }
+
+let shared: Promise<GpuRuntime> | undefined;
+let sharedRuntime: GpuRuntime | undefined;
+
+/** The process-wide GPU runtime (opened on first use). */
+export function openSharedRuntime(): Promise<GpuRuntime> {
+  shared ??= GpuRuntime.open().then((runtime) => (sharedRuntime = runtime));
+  return shared;
+}
+
+/** Closes the process-wide runtime, if one was opened (so Node can exit). */
+export function closeSharedRuntime(): void {
+  sharedRuntime?.close();
+  sharedRuntime = undefined;
+  shared = undefined;
+}
