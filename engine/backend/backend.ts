@@ -16,7 +16,7 @@ export interface View {
 
 export const unaryOps = [
   'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'relu', 'tanh', 'sigmoid', 'sign', 'square', 'reciprocal',
-  'geluTanh', 'geluErf', 'geluTanhGrad', 'geluErfGrad', 'step',
+  'geluTanh', 'geluErf', 'step',
 ] as const;
 export type UnaryOp = (typeof unaryOps)[number];
 

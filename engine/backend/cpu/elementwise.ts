@@ -23,8 +23,6 @@ export function unary(op: UnaryOp, view: View): Float32Array {
     case 'reciprocal': for (let i = 0; i < n; i++) y[i] = 1 / x[i]; break;
     case 'geluTanh': for (let i = 0; i < n; i++) y[i] = geluTanh(x[i]); break;
     case 'geluErf': for (let i = 0; i < n; i++) y[i] = geluErf(x[i]); break;
-    case 'geluTanhGrad': for (let i = 0; i < n; i++) y[i] = geluTanhGrad(x[i]); break;
-    case 'geluErfGrad': for (let i = 0; i < n; i++) y[i] = geluErfGrad(x[i]); break;
     case 'step': for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? 1 : 0; break;
     default: throw new Error(`unknown unary op ${op satisfies never}`);
   }

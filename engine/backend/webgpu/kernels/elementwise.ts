@@ -42,8 +42,6 @@ const unaryExpressions: Record<UnaryOp, string> = {
   square: 'x * x', reciprocal: '1.0 / x', step: 'select(0.0, 1.0, x > 0.0)',
   geluTanh: '0.5 * x * (1.0 + safeTanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))',
   geluErf: '0.5 * x * (1.0 + erf(x * 0.7071067811865476))',
-  geluTanhGrad: 'geluTanhGrad(x)',
-  geluErfGrad: '0.5 * (1.0 + erf(x * 0.7071067811865476)) + x * exp(-0.5 * x * x) * 0.3989422804014327',
 };
 
 const binaryExpressions: Record<BinaryOp, string> = {
@@ -51,7 +49,7 @@ const binaryExpressions: Record<BinaryOp, string> = {
   maximum: 'select(max(x, y), x + y, isNan(x) || isNan(y))', minimum: 'select(min(x, y), x + y, isNan(x) || isNan(y))',
   lt: 'select(0.0, 1.0, x < y)', le: 'select(0.0, 1.0, x <= y)', gt: 'select(0.0, 1.0, x > y)',
   ge: 'select(0.0, 1.0, x >= y)', eq: 'select(0.0, 1.0, x == y)', ne: 'select(0.0, 1.0, x != y)',
-  geluErfBackward: `y * (${unaryExpressions.geluErfGrad})`, geluTanhBackward: 'y * geluTanhGrad(x)',
+  geluErfBackward: 'y * geluErfGrad(x)', geluTanhBackward: 'y * geluTanhGrad(x)',
 };
 
 const mathHelpers = `
@@ -63,6 +61,7 @@ fn erf(v: f32) -> f32 {
   let y = 1.0 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
   return select(y, -y, v < 0.0);
 }
+fn geluErfGrad(x: f32) -> f32 { return 0.5 * (1.0 + erf(x * 0.7071067811865476)) + x * exp(-0.5 * x * x) * 0.3989422804014327; }
 fn geluTanhGrad(x: f32) -> f32 {
   let t = safeTanh(0.7978845608028654 * (x + 0.044715 * x * x * x));
   return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 0.134145 * x * x);
