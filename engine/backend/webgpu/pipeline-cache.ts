@@ -5,10 +5,12 @@
  */
 import type { ErrorLog } from './error-log.ts';
 
-/** A kernel variant: `wgsl()` must depend only on what `key` encodes. */
+/** A kernel variant: `wgsl()` must depend only on what `key` encodes (kernels/family.ts derives it from the config). */
 export interface KernelVariant {
-  /** Kernel family + static configuration, e.g. `matmul[tile=64x64,vec4]`. */
+  /** Kernel family + static configuration. */
   readonly key: string;
+  /** For people: profiles and error messages, e.g. `matmul[register:16x1:8x16:k1]` (default: the key). */
+  readonly label?: string;
   wgsl(): string;
 }
 
@@ -31,11 +33,12 @@ export class PipelineCache {
       return cached;
     }
     this.stats.misses++;
-    const pipeline = this.errors.capture(`kernel ${kernel.key}`, () =>
+    const label = kernel.label ?? kernel.key;
+    const pipeline = this.errors.capture(`kernel ${label}`, () =>
       this.device.createComputePipeline({
-        label: kernel.key,
+        label,
         layout: 'auto',
-        compute: { module: this.device.createShaderModule({ label: kernel.key, code: kernel.wgsl() }), entryPoint: 'main' },
+        compute: { module: this.device.createShaderModule({ label, code: kernel.wgsl() }), entryPoint: 'main' },
       }));
     this.pipelines.set(kernel.key, pipeline);
     this.stats.size = this.pipelines.size;

@@ -70,7 +70,7 @@ export class GpuRuntime {
     const limit = this.dawn.limits.maxStorageBufferBindingSize;
     const tooBig = storage.find((b) => b.size > limit);
     if (tooBig) {
-      throw new GpuOutOfMemoryError(`kernel ${kernel.key} needs a ${tooBig.size}-byte buffer, above this adapter's maxStorageBufferBindingSize (${limit} bytes)`,
+      throw new GpuOutOfMemoryError(`kernel ${kernel.label ?? kernel.key} needs a ${tooBig.size}-byte buffer, above this adapter's maxStorageBufferBindingSize (${limit} bytes)`,
         'use a smaller batch or model, or an adapter with a larger binding limit');
     }
     const pipeline = this.pipelines.get(kernel);
@@ -82,7 +82,7 @@ export class GpuRuntime {
       entries.push({ binding: storage.length, resource: { buffer: uniformBuffer } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    this.batch.dispatch(pipeline, bindGroup, workgroups, kernel.key);
+    this.batch.dispatch(pipeline, bindGroup, workgroups, kernel.label ?? kernel.key);
     if (uniformBuffer) this.pool.release(uniformBuffer);
   }
 

@@ -2,6 +2,7 @@
 import type { AdamWHyper } from '../../backend.ts';
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, forEachElement, linearBuiltins, linearGrid, linearWorkgroupSize } from './common.ts';
+import { KernelFamily } from './family.ts';
 import { UniformLayout } from './uniforms.ts';
 
 const layout = new UniformLayout('Params', [
@@ -10,9 +11,7 @@ const layout = new UniformLayout('Params', [
 ]);
 
 /** `scaled`: the gradient is multiplied by scale[0] (a device-side clipping factor) first. */
-export const adamwKernel = {
-  cacheKey: (scaled: boolean) => `adamw${scaled ? ':scaled' : ''}`,
-  wgsl: (scaled: boolean) => `
+export const adamwKernel = new KernelFamily('adamw', (scaled: boolean) => `
 ${layout.wgsl()}
 @group(0) @binding(0) var<storage, read> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
@@ -31,12 +30,11 @@ ${scaled ? '@group(0) @binding(7) var<storage, read> scale: array<f32>;' : ''}
     mOut[i] = m;
     vOut[i] = v;
     paramOut[i] = param[i] * (1.0 - p.lr * p.weightDecay) - p.lr * (m / p.biasCorrection1) / (sqrt(v / p.biasCorrection2) + p.eps);`)}
-}`,
-};
+}`, (scaled) => `adamw${scaled ? ':scaled' : ''}`);
 
 /** buffers: param, grad, m, v (inputs), then paramOut, mOut, vOut, then the gradient scale if any. */
 export function dispatch(runtime: GpuRuntime, buffers: readonly GPUBuffer[], n: number, hyper: AdamWHyper): void {
   if (n === 0) return;
   const scaled = buffers.length === 8;
-  runtime.dispatch({ key: adamwKernel.cacheKey(scaled), wgsl: () => adamwKernel.wgsl(scaled) }, buffers, linearGrid(n), layout.pack({ n, ...hyper }));
+  runtime.dispatch(adamwKernel.variant(scaled), buffers, linearGrid(n), layout.pack({ n, ...hyper }));
 }

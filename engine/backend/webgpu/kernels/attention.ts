@@ -10,6 +10,7 @@
  */
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, gridFor, linearBuiltins } from './common.ts';
+import { KernelFamily } from './family.ts';
 import { UniformLayout } from './uniforms.ts';
 
 const workgroupSize = 64;
@@ -164,6 +165,10 @@ export interface AttentionOperands {
   dOut?: AttentionOperand;
 }
 
+interface AttentionVariant { kernel: AttentionKernel; headDim: number; width: 1 | 4; packed: boolean }
+const family = new KernelFamily('attention', (c: AttentionVariant) => wgsl(c.kernel, c.headDim, c.width, c.packed),
+  (c) => `attention[${c.kernel}:d${c.headDim}:w${c.width}${c.packed ? ':packed' : ''}]`);
+
 /**
  * Records one kernel. Bindings after q, k, v: forward — out, lse; backwardQuery — dOut, out, lse, dq,
  * delta; backwardKey — dOut, delta, lse, then dk, dv (or, packed, the one gradient buffer).
@@ -182,7 +187,6 @@ export function dispatch(runtime: GpuRuntime, kernel: AttentionKernel, shape: At
   });
   const aligned = (n: number) => n % 4 === 0;
   const width = aligned(shape.headDim) && Object.values(byName).every((o) => [o.offset, o.batchStride0, o.batchStride1, o.tokenStride].every(aligned)) ? 4 : 1;
-  const key = `attention[${kernel}:d${shape.headDim}:w${width}${packed ? ':packed' : ''}]`;
-  runtime.dispatch({ key, wgsl: () => wgsl(kernel, shape.headDim, width, packed) },
+  runtime.dispatch(family.variant({ kernel, headDim: shape.headDim, width, packed }),
     [operands.q.buffer, operands.k.buffer, operands.v.buffer, ...extra], gridFor(Math.ceil(rows / workgroupSize)), uniforms);
 }

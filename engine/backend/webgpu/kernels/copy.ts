@@ -5,6 +5,7 @@
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, forEachElement, gridFor, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, stridedWalk } from './common.ts';
 import { isContiguous } from '../../../shape.ts';
+import { KernelFamily } from './family.ts';
 import { UniformLayout } from './uniforms.ts';
 
 const copyLayout = new UniformLayout('Params', [
@@ -22,9 +23,7 @@ export interface CopyConfig {
 /** Consecutive elements per invocation: one index decomposition, then carries only. */
 const copyRun = 16;
 
-export const copyKernel = {
-  cacheKey: (c: CopyConfig) => `copy[${c.srcContiguous ? 'c' : 's'}${c.dstContiguous ? 'c' : 's'}${c.srcContiguous && c.dstContiguous ? '' : `:r${c.rank}`}]`,
-  wgsl: (c: CopyConfig) => {
+export const copyKernel = new KernelFamily('copy', (c: CopyConfig) => {
     const header = `
 ${copyLayout.wgsl()}
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -51,8 +50,7 @@ ${copyLayout.wgsl()}
     ${walk.advance}
   }
 }`;
-  },
-};
+}, (c) => `copy[${c.srcContiguous ? 'c' : 's'}${c.dstContiguous ? 'c' : 's'}${c.srcContiguous && c.dstContiguous ? '' : `:r${c.rank}`}]`);
 
 export interface StridedRegion {
   buffer: GPUBuffer;
@@ -64,29 +62,31 @@ export interface StridedRegion {
 export function dispatchCopy(runtime: GpuRuntime, shape: readonly number[], src: StridedRegion, dst: StridedRegion): void {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n === 0) return;
-  const config: CopyConfig = { srcContiguous: isContiguous(shape, src.strides), dstContiguous: isContiguous(shape, dst.strides), rank: shape.length };
-  const contiguous = config.srcContiguous && config.dstContiguous;
-  runtime.dispatch({ key: copyKernel.cacheKey(config), wgsl: () => copyKernel.wgsl(config) }, [src.buffer, dst.buffer],
+  const [srcContiguous, dstContiguous] = [isContiguous(shape, src.strides), isContiguous(shape, dst.strides)];
+  const contiguous = srcContiguous && dstContiguous;
+  // A contiguous copy's source does not depend on the rank: one variant serves them all.
+  const config: CopyConfig = { srcContiguous, dstContiguous, rank: contiguous ? 0 : shape.length };
+  runtime.dispatch(copyKernel.variant(config), [src.buffer, dst.buffer],
     contiguous ? linearGrid(n) : gridFor(Math.ceil(n / (linearWorkgroupSize * copyRun))),
     copyLayout.pack({ n, rank: shape.length, srcOffset: src.offset, dstOffset: dst.offset, shape, srcStrides: src.strides, dstStrides: dst.strides }));
 }
 
 const fillLayout = new UniformLayout('Params', [['n', 'u32'], ['value', 'f32']]);
-export const fillKernel = {
-  cacheKey: () => 'fill',
-  wgsl: () => `
+/** Kernels without a configuration take this one. */
+const noConfig = {};
+
+export const fillKernel = new KernelFamily('fill', () => `
 ${fillLayout.wgsl()}
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(1) var<uniform> p: Params;
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
   ${flatWorkgroupIndex}
   ${forEachElement('p.n', 'dst[i] = p.value;')}
-}`,
-};
+}`);
 
 export function dispatchFill(runtime: GpuRuntime, dst: GPUBuffer, n: number, value: number): void {
   if (n === 0) return;
-  runtime.dispatch({ key: fillKernel.cacheKey(), wgsl: fillKernel.wgsl }, [dst], linearGrid(n), fillLayout.pack({ n, value }));
+  runtime.dispatch(fillKernel.variant(noConfig), [dst], linearGrid(n), fillLayout.pack({ n, value }));
 }
 
 const indexLayout = new UniformLayout('Params', [['n', 'u32'], ['outer', 'u32'], ['length', 'u32'], ['count', 'u32'], ['inner', 'u32']]);
@@ -102,21 +102,16 @@ ${indexLayout.wgsl()}
   ${flatWorkgroupIndex}`;
 
 /** out[o, k, j] = x[o, indices[k], j] for contiguous x viewed as [outer, length, inner]. */
-export const gatherKernel = {
-  cacheKey: () => 'gather',
-  wgsl: () => `${indexHeader('x')}
+export const gatherKernel = new KernelFamily('gather', () => `${indexHeader('x')}
   ${forEachElement('p.n', `let j = i % p.inner;
     let k = (i / p.inner) % p.count;
     let o = i / (p.inner * p.count);
     let row = min(u32(indices[k]), p.length - 1u);
     out[i] = x[(o * p.length + row) * p.inner + j];`)}
-}`,
-};
+}`);
 
 /** out[o, l, j] = Σ_{k : indices[k] = l} source[o, k, j]. */
-export const scatterAddKernel = {
-  cacheKey: () => 'scatter-add',
-  wgsl: () => `${indexHeader('source')}
+export const scatterAddKernel = new KernelFamily('scatter-add', () => `${indexHeader('source')}
   ${forEachElement('p.n', `let j = i % p.inner;
     let l = (i / p.inner) % p.length;
     let o = i / (p.inner * p.length);
@@ -125,12 +120,11 @@ export const scatterAddKernel = {
       if (u32(indices[q]) == l) { sum += source[(o * p.count + q) * p.inner + j]; }
     }
     out[i] = sum;`)}
-}`,
-};
+}`);
 
 export function dispatchIndexed(runtime: GpuRuntime, kernel: typeof gatherKernel, buffers: [GPUBuffer, GPUBuffer, GPUBuffer],
   dims: { outer: number; length: number; count: number; inner: number }, n: number): void {
   if (n === 0) return;
-  runtime.dispatch({ key: kernel.cacheKey(), wgsl: kernel.wgsl }, buffers, linearGrid(n), indexLayout.pack({ n, ...dims }));
+  runtime.dispatch(kernel.variant(noConfig), buffers, linearGrid(n), indexLayout.pack({ n, ...dims }));
 }
 

@@ -7,6 +7,7 @@ import type { BinaryOp, UnaryOp } from '../../backend.ts';
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, forEachElement, isNanFn, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, nanConst, stridedOffsetFn } from './common.ts';
 import { isContiguous } from '../../../shape.ts';
+import { KernelFamily } from './family.ts';
 import { UniformLayout } from './uniforms.ts';
 
 export type ElementwiseKind = { kind: 'unary'; op: UnaryOp } | { kind: 'binary'; op: BinaryOp } | { kind: 'where' };
@@ -74,7 +75,8 @@ fn powf(x: f32, y: f32) -> f32 {
   return select(r, -r, (i32(y) & 1) == 1);
 }`;
 
-export function cacheKey(config: ElementwiseConfig): string {
+/** A readable name of the configuration (profiles, errors). */
+export function label(config: ElementwiseConfig): string {
   const op = config.op.kind === 'where' ? 'where' : `${config.op.kind}:${config.op.op}`;
   return `elementwise[${op}:${config.access.join('')}]`;
 }
@@ -112,6 +114,8 @@ ${offsetFns.join('\n')}
 }`;
 }
 
+const family = new KernelFamily('elementwise', wgsl, label);
+
 /** Records the kernel: `inputs` are read at `shape` through their strides; `out` gets the result. */
 export function dispatch(runtime: GpuRuntime, op: ElementwiseKind, shape: readonly number[], inputs: readonly StridedInput[], out: GPUBuffer): void {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -124,7 +128,7 @@ export function dispatch(runtime: GpuRuntime, op: ElementwiseKind, shape: readon
     offset0: inputs[0]?.offset ?? 0, offset1: inputs[1]?.offset ?? 0, offset2: inputs[2]?.offset ?? 0,
     strides0: inputs[0]?.strides ?? [], strides1: inputs[1]?.strides ?? [], strides2: inputs[2]?.strides ?? [],
   });
-  runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [...inputs.map((x) => x.buffer), out],
+  runtime.dispatch(family.variant(config), [...inputs.map((x) => x.buffer), out],
     linearGrid(n), uniforms);
 }
 

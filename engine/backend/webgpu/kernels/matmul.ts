@@ -9,6 +9,7 @@
  */
 import type { GpuRuntime } from '../runtime.ts';
 import { maxRank, stridedOffsetFn } from './common.ts';
+import { KernelFamily } from './family.ts';
 import { UniformLayout } from './uniforms.ts';
 import { flag } from '../../../flags.ts';
 import { sizeOf } from '../../../shape.ts';
@@ -52,6 +53,7 @@ const layout = new UniformLayout('Params', [
   ['batchShape', 'u32x', maxRank], ['aBatchStrides', 'u32x', maxRank], ['bBatchStrides', 'u32x', maxRank],
 ]);
 
+/** A readable name of a configuration: labels its pipeline (profiles, errors) and tells candidates apart. */
 export function cacheKey(c: MatmulConfig, v: VectorAccess = scalarAccess): string {
   const vector = v.a || v.b ? `:v${v.a || '-'}${v.b || '-'}` : '';
   return `matmul[${c.design}:${c.threadsX}x${c.threadsY}:${c.perThreadM}x${c.perThreadN}:k${c.tileK}${c.fits ? ':fit' : ''}${c.interleaved ? ':il' : ''}${c.bias ? ':bias' : ''}${vector}]`;
@@ -342,6 +344,9 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
   return [...unique.values()];
 }
 
+const family = new KernelFamily('matmul', ({ config, vector }: { config: MatmulConfig; vector: VectorAccess }) => wgsl(config, vector),
+  ({ config, vector }) => cacheKey(config, vector));
+
 /** C = A·B (+ bias over every row when `bias` is given) with the configuration `chosen` (tuned, or chooseMatmul's). */
 export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias: GPUBuffer | undefined, chosen: MatmulConfig): void {
   const config = bias ? { ...chosen, bias: true } : chosen;
@@ -350,6 +355,6 @@ export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuff
   const { tileM, tileN } = tileOf(config);
   const uniforms = layout.pack({ ...problem, batchRank: problem.batchShape.length });
   const vector = vectorReadsEnabled() ? vectorAccess(config, problem) : scalarAccess;
-  runtime.dispatch({ key: cacheKey(config, vector), wgsl: () => wgsl(config, vector) }, bias ? [a, b, c, bias] : [a, b, c],
+  runtime.dispatch(family.variant({ config, vector }), bias ? [a, b, c, bias] : [a, b, c],
     [Math.ceil(problem.N / tileN), Math.ceil(problem.M / tileM), batches], uniforms);
 }

@@ -9,6 +9,7 @@
 import type { ReduceOp } from '../../backend.ts';
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, gridFor, isNanFn, linearBuiltins, maxRank, stridedOffsetFn, stridedWalk } from './common.ts';
+import { KernelFamily } from './family.ts';
 import { UniformLayout } from './uniforms.ts';
 import { flag } from '../../../flags.ts';
 
@@ -36,7 +37,8 @@ const layout = new UniformLayout('Params', [
   ['keptShape', 'u32x', maxRank], ['keptStrides', 'u32x', maxRank], ['runShape', 'u32x', maxRank], ['runStrides', 'u32x', maxRank],
 ]);
 
-export function cacheKey(c: ReduceConfig): string {
+/** A readable name of the configuration (profiles, errors). */
+export function label(c: ReduceConfig): string {
   const walked = c.variant === 'thread' && !c.finishing ? `:r${c.runRank ?? 1}` : '';
   return `reduce[${c.op}:${c.variant}${c.finishing ? ':finish' : ''}${c.partial ? ':partial' : ''}${walked}]`;
 }
@@ -139,6 +141,10 @@ export interface ReduceShape {
   offset: number;
 }
 
+const family = new KernelFamily('reduce', wgsl, label);
+/** Only the first pass of the per-thread design walks its run, so only it depends on the run's rank. */
+const kernelFor = (c: ReduceConfig) => family.variant(c.variant === 'thread' && !c.finishing ? c : { ...c, runRank: undefined });
+
 /** Records the reduction of `x` (a strided view described by `shape`) into `y` from element `outOffset` on. */
 export function dispatch(runtime: GpuRuntime, op: KernelReduceOp, x: GPUBuffer, shape: ReduceShape, y: GPUBuffer, outOffset = 0): void {
   const outputs = shape.keptShape.reduce((a, b) => a * b, 1);
@@ -161,11 +167,11 @@ export function dispatch(runtime: GpuRuntime, op: KernelReduceOp, x: GPUBuffer, 
     const partials = runtime.allocate(outputs * parts * 4);
     const partialPositions = runtime.allocate(outputs * parts * 4);
     const first: ReduceConfig = { op, variant, finishing: false, partial: true, runRank: shape.runShape.length };
-    runtime.dispatch({ key: cacheKey(first), wgsl: () => wgsl(first) }, [x, partials, partialPositions], groupsFor(outputs * parts, variant),
+    runtime.dispatch(kernelFor(first), [x, partials, partialPositions], groupsFor(outputs * parts, variant),
       layout.pack({ ...common, parts, partLength, partialStride: 0, outOffset: 0 }));
     const second: ReduceConfig = { op, variant, finishing: true };
     const positions = positionsScratch();
-    runtime.dispatch({ key: cacheKey(second), wgsl: () => wgsl(second) }, [partials, y, positions, partialPositions], groupsFor(outputs, variant),
+    runtime.dispatch(kernelFor(second), [partials, y, positions, partialPositions], groupsFor(outputs, variant),
       layout.pack({ ...common, run: parts, parts: 1, partLength: parts, partialStride: parts, offset: 0, outOffset }));
     runtime.release(partials);
     runtime.release(partialPositions);
@@ -174,7 +180,7 @@ export function dispatch(runtime: GpuRuntime, op: KernelReduceOp, x: GPUBuffer, 
   }
   const config: ReduceConfig = { op, variant, finishing: false, runRank: shape.runShape.length };
   const positions = positionsScratch();
-  runtime.dispatch({ key: cacheKey(config), wgsl: () => wgsl(config) }, [x, y, positions], groupsFor(outputs, variant),
+  runtime.dispatch(kernelFor(config), [x, y, positions], groupsFor(outputs, variant),
     layout.pack({ ...common, parts: 1, partLength: run, partialStride: 0, outOffset }));
   runtime.release(positions);
 }

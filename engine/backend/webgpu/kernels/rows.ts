@@ -5,6 +5,7 @@
  */
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, gridFor, linearBuiltins, workgroupReductions } from './common.ts';
+import { KernelFamily } from './family.ts';
 import { UniformLayout } from './uniforms.ts';
 
 const workgroupSize = 64;
@@ -144,10 +145,12 @@ ${main}
   }
 }
 
+
+const family = new KernelFamily('rows', wgsl, (kernel) => `rows[${kernel}]`);
 export function dispatch(runtime: GpuRuntime, kernel: RowKernel, buffers: readonly GPUBuffer[], rows: number, width: number,
   params: { eps?: number; smoothing?: number } = {}): void {
   if (rows === 0 || width === 0) return;
   const groups = kernel === 'columnSums' ? Math.ceil(width / workgroupSize) : kernel.endsWith('PerThread') ? Math.ceil(rows / workgroupSize) : rows;
-  runtime.dispatch({ key: `rows[${kernel}]`, wgsl: () => wgsl(kernel) }, buffers, gridFor(groups),
+  runtime.dispatch(family.variant(kernel), buffers, gridFor(groups),
     layout.pack({ rows, width, eps: params.eps ?? 0, smoothing: params.smoothing ?? 0 }));
 }

@@ -5,6 +5,7 @@
  */
 import type { GpuRuntime } from '../runtime.ts';
 import { workgroupReductions } from './common.ts';
+import { KernelFamily } from './family.ts';
 import { UniformLayout, at } from './uniforms.ts';
 
 const workgroupSize = 64;
@@ -15,7 +16,8 @@ const layoutFor = (slots: number) => new UniformLayout('Params', [
   ['outOffset', 'u32'], ['counts', 'u32x', slots], ['offsets', 'u32x', slots],
 ]);
 
-export function cacheKey(slots: number): string {
+/** A readable name of the configuration (profiles, errors). */
+export function label(slots: number): string {
   return `sumSquaresMany[${slots}]`;
 }
 
@@ -48,11 +50,13 @@ export interface SquaredNormInput {
   count: number;
 }
 
+const family = new KernelFamily('sumSquaresMany', wgsl, label);
+
 /** out[outOffset + s] = Σ inputs[s]²; at most `maxSlots` inputs. */
 export function dispatch(runtime: GpuRuntime, inputs: readonly SquaredNormInput[], out: GPUBuffer, outOffset: number): void {
   const slots = inputs.length;
   if (slots === 0) return;
   if (slots > maxSlots) throw new Error(`sumSquaresMany takes at most ${maxSlots} tensors, got ${slots}`);
   const uniforms = layoutFor(slots).pack({ outOffset, counts: inputs.map((x) => x.count), offsets: inputs.map((x) => x.offset) });
-  runtime.dispatch({ key: cacheKey(slots), wgsl: () => wgsl(slots) }, [...inputs.map((x) => x.buffer), out], [slots, 1, 1], uniforms);
+  runtime.dispatch(family.variant(slots), [...inputs.map((x) => x.buffer), out], [slots, 1, 1], uniforms);
 }
