@@ -14,15 +14,9 @@ export interface View {
   readonly offset: number;
 }
 
-export const unaryOps = [
-  'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'relu', 'tanh', 'sigmoid', 'sign', 'square', 'reciprocal',
-  'geluTanh', 'geluErf', 'step',
-] as const;
-export type UnaryOp = (typeof unaryOps)[number];
-
-/** The gelu…Backward ops take (x, dy) and give dy·gelu′(x): GELU's backward in one pass. */
-export const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'geluErfBackward', 'geluTanhBackward'] as const;
-export type BinaryOp = (typeof binaryOps)[number];
+/** The elementwise ops, from their one table (../elementwise-table.ts). */
+import type { BinaryOp, UnaryOp } from '../elementwise-table.ts';
+export type { BinaryOp, UnaryOp };
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax';
 

@@ -1,5 +1,5 @@
 /** Elementwise ops with broadcasting. Each differentiable op records itself; rules: ../autograd/gradients.ts. */
-import type { BinaryOp, UnaryOp } from '../backend/backend.ts';
+import { binaryEntry, unaryEntry, type BinaryOp, type UnaryOp } from '../elementwise-table.ts';
 import { record, type OpName } from '../autograd/node.ts';
 import { MangoError } from '../errors.ts';
 import { broadcastShapes, broadcastStrides, type Shape } from '../shape.ts';
@@ -33,21 +33,17 @@ export function broadcastView(t: Tensor, shape: Shape) {
 type DifferentiableUnary = Extract<UnaryOp, OpName>;
 type DifferentiableBinary = Extract<BinaryOp, OpName>;
 
-/** What each differentiable unary rule needs saved: its input or its output. */
-const savesOutput = new Set<UnaryOp>(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'reciprocal']);
-const differentiableUnary = new Set<UnaryOp>(['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'relu', 'tanh', 'sigmoid', 'square', 'reciprocal', 'geluTanh', 'geluErf'] satisfies DifferentiableUnary[]);
-const isDifferentiableUnary = (op: UnaryOp): op is DifferentiableUnary => differentiableUnary.has(op);
+/** An op with a gradient declares what its rule needs saved (elementwise-table.ts); the others record nothing. */
+const isDifferentiableUnary = (op: UnaryOp): op is DifferentiableUnary => unaryEntry(op).saves !== undefined;
+const isDifferentiableBinary = (op: BinaryOp): op is DifferentiableBinary => binaryEntry(op).saves !== undefined;
 
 export function unary(op: UnaryOp, x: Tensor, differentiable: boolean): Tensor {
   const out = Tensor.fromBuffer(x.backend, x.backend.unary(op, x.view()), x.shape);
   if (!differentiable) return out;
   if (!isDifferentiableUnary(op)) throw new MangoError(`unary op ${op} has no gradient rule`, 'this is an engine bug; please report it');
-  const saved = op === 'neg' ? [] : savesOutput.has(op) ? [out] : [x];
-  return record(out, op, [x], saved);
+  const saves = unaryEntry(op).saves;
+  return record(out, op, [x], saves === 'output' ? [out] : saves === 'input' ? [x] : []);
 }
-
-const nonDifferentiable = new Set<BinaryOp>(['lt', 'le', 'gt', 'ge', 'eq', 'ne', 'geluErfBackward', 'geluTanhBackward']);
-const isDifferentiableBinary = (op: BinaryOp): op is DifferentiableBinary => !nonDifferentiable.has(op);
 
 export function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tensor {
   const tensors = asTensors([aLike, bLike]);
@@ -55,8 +51,8 @@ export function binary(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Tens
   const shape = broadcastShapes(a.shape, b.shape);
   const out = Tensor.fromBuffer(a.backend, a.backend.binary(op, broadcastView(a, shape), broadcastView(b, shape)), shape);
   if (isDifferentiableBinary(op)) {
-    const saved = op === 'add' || op === 'sub' ? [] : op === 'pow' ? [a, b, out] : [a, b];
-    record(out, op, [a, b], saved);
+    const saves = binaryEntry(op).saves;
+    record(out, op, [a, b], saves === 'inputsAndOutput' ? [a, b, out] : saves === 'inputs' ? [a, b] : []);
   }
   disposeTemporaries([aLike, bLike], tensors);
   return out;

@@ -14,7 +14,8 @@ export const broadcastPair = shape(0, 4).chain((out) =>
     out.slice(dropB).map((d, i) => (onesB[i + dropB] ? 1 : d)),
   ] as [number[], number[]]));
 
-export type Domain = 'any' | 'positive' | 'distinct' | 'awayFromZero';
+export type { Domain } from '../../engine/elementwise-table.ts';
+import type { Domain } from '../../engine/elementwise-table.ts';
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 

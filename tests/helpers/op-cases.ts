@@ -5,6 +5,7 @@
 import * as fc from 'fast-check';
 import * as E from '../../engine/index.ts';
 import { broadcastPair, shape, values, type Domain } from './arbitraries.ts';
+import { binaryTable, unaryTable } from '../../engine/elementwise-table.ts';
 import type { OpCheck } from './check-op.ts';
 import * as R from './reference.ts';
 
@@ -16,29 +17,29 @@ export interface OpCase {
 const withValues = (s: number[], domain: Domain = 'any') => fc.tuple(fc.constant(s), values(s, domain));
 
 const unary: [string, (x: E.Tensor) => E.Tensor, (v: number) => number, Domain, number?][] = [
-  ['neg', (x) => x.neg(), (v) => -v, 'any'],
-  ['exp', (x) => x.exp(), Math.exp, 'any'],
-  ['log', (x) => x.log(), Math.log, 'positive'],
-  ['sqrt', (x) => x.sqrt(), Math.sqrt, 'positive'],
-  ['rsqrt', (x) => x.rsqrt(), (v) => 1 / Math.sqrt(v), 'positive'],
-  ['abs', (x) => x.abs(), Math.abs, 'awayFromZero'],
-  ['relu', (x) => x.relu(), (v) => Math.max(v, 0), 'awayFromZero'],
-  ['tanh', (x) => x.tanh(), Math.tanh, 'any'],
-  ['sigmoid', (x) => x.sigmoid(), (v) => 1 / (1 + Math.exp(-v)), 'any'],
-  ['square', (x) => x.square(), (v) => v * v, 'any'],
-  ['reciprocal', (x) => E.reciprocal(x), (v) => 1 / v, 'positive'],
-  ['gelu (tanh)', (x) => x.gelu('tanh'), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))), 'any'],
-  ['gelu (erf)', (x) => x.gelu(), (v) => 0.5 * v * (1 + R.erf(v / Math.SQRT2)), 'any', 3e-5],
+  ['neg', (x) => x.neg(), (v) => -v, unaryTable.neg.domain],
+  ['exp', (x) => x.exp(), Math.exp, unaryTable.exp.domain],
+  ['log', (x) => x.log(), Math.log, unaryTable.log.domain],
+  ['sqrt', (x) => x.sqrt(), Math.sqrt, unaryTable.sqrt.domain],
+  ['rsqrt', (x) => x.rsqrt(), (v) => 1 / Math.sqrt(v), unaryTable.rsqrt.domain],
+  ['abs', (x) => x.abs(), Math.abs, unaryTable.abs.domain],
+  ['relu', (x) => x.relu(), (v) => Math.max(v, 0), unaryTable.relu.domain],
+  ['tanh', (x) => x.tanh(), Math.tanh, unaryTable.tanh.domain],
+  ['sigmoid', (x) => x.sigmoid(), (v) => 1 / (1 + Math.exp(-v)), unaryTable.sigmoid.domain],
+  ['square', (x) => x.square(), (v) => v * v, unaryTable.square.domain],
+  ['reciprocal', (x) => E.reciprocal(x), (v) => 1 / v, unaryTable.reciprocal.domain],
+  ['gelu (tanh)', (x) => x.gelu('tanh'), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))), unaryTable.geluTanh.domain],
+  ['gelu (erf)', (x) => x.gelu(), (v) => 0.5 * v * (1 + R.erf(v / Math.SQRT2)), unaryTable.geluErf.domain, 3e-5],
 ];
 
 const binary: [string, (a: E.Tensor, b: E.Tensor) => E.Tensor, (a: number, b: number) => number, Domain, Domain][] = [
-  ['add', (a, b) => a.add(b), (a, b) => a + b, 'any', 'any'],
-  ['sub', (a, b) => a.sub(b), (a, b) => a - b, 'any', 'any'],
-  ['mul', (a, b) => a.mul(b), (a, b) => a * b, 'any', 'any'],
-  ['div', (a, b) => a.div(b), (a, b) => a / b, 'any', 'positive'],
-  ['pow', (a, b) => a.pow(b), Math.pow, 'positive', 'any'],
-  ['maximum', (a, b) => a.maximum(b), Math.max, 'distinct', 'distinct'],
-  ['minimum', (a, b) => a.minimum(b), Math.min, 'distinct', 'distinct'],
+  ['add', (a, b) => a.add(b), (a, b) => a + b, ...binaryTable.add.domains],
+  ['sub', (a, b) => a.sub(b), (a, b) => a - b, ...binaryTable.sub.domains],
+  ['mul', (a, b) => a.mul(b), (a, b) => a * b, ...binaryTable.mul.domains],
+  ['div', (a, b) => a.div(b), (a, b) => a / b, ...binaryTable.div.domains],
+  ['pow', (a, b) => a.pow(b), Math.pow, ...binaryTable.pow.domains],
+  ['maximum', (a, b) => a.maximum(b), Math.max, ...binaryTable.maximum.domains],
+  ['minimum', (a, b) => a.minimum(b), Math.min, ...binaryTable.minimum.domains],
 ];
 
 const comparisons: [string, (a: E.Tensor, b: E.Tensor) => E.Tensor, (a: number, b: number) => boolean][] = [

@@ -4,6 +4,7 @@
  * through the strided offset function. Shapes and strides travel in uniforms.
  */
 import type { BinaryOp, UnaryOp } from '../../backend.ts';
+import { binaryEntry, unaryEntry } from '../../../elementwise-table.ts';
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, forEachElement, isNanFn, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, nanConst, stridedOffsetFn } from './common.ts';
 import { isContiguous } from '../../../shape.ts';
@@ -36,22 +37,6 @@ const layout = new UniformLayout('Params', [
   ['period0', 'u32'], ['period1', 'u32'], ['period2', 'u32'],
   ['shape', 'u32x', maxRank], ['strides0', 'u32x', maxRank], ['strides1', 'u32x', maxRank], ['strides2', 'u32x', maxRank],
 ]);
-
-const unaryExpressions: Record<UnaryOp, string> = {
-  neg: '-x', exp: 'exp(x)', log: 'log(x)', sqrt: 'sqrt(x)', rsqrt: 'inverseSqrt(x)', abs: 'abs(x)',
-  relu: 'select(x, 0.0, x <= 0.0)', tanh: 'safeTanh(x)', sigmoid: '1.0 / (1.0 + exp(-x))', sign: 'sign(x)',
-  square: 'x * x', reciprocal: '1.0 / x', step: 'select(0.0, 1.0, x > 0.0)',
-  geluTanh: '0.5 * x * (1.0 + safeTanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))',
-  geluErf: '0.5 * x * (1.0 + erf(x * 0.7071067811865476))',
-};
-
-const binaryExpressions: Record<BinaryOp, string> = {
-  add: 'x + y', sub: 'x - y', mul: 'x * y', div: 'x / y', pow: 'powf(x, y)',
-  maximum: 'select(max(x, y), x + y, isNan(x) || isNan(y))', minimum: 'select(min(x, y), x + y, isNan(x) || isNan(y))',
-  lt: 'select(0.0, 1.0, x < y)', le: 'select(0.0, 1.0, x <= y)', gt: 'select(0.0, 1.0, x > y)',
-  ge: 'select(0.0, 1.0, x >= y)', eq: 'select(0.0, 1.0, x == y)', ne: 'select(0.0, 1.0, x != y)',
-  geluErfBackward: 'y * geluErfGrad(x)', geluTanhBackward: 'y * geluTanhGrad(x)',
-};
 
 const mathHelpers = `
 ${isNanFn}
@@ -86,8 +71,8 @@ function arity(op: ElementwiseKind): number {
 }
 
 function expression(op: ElementwiseKind): string {
-  if (op.kind === 'unary') return unaryExpressions[op.op];
-  if (op.kind === 'binary') return binaryExpressions[op.op];
+  if (op.kind === 'unary') return unaryEntry(op.op).wgsl;
+  if (op.kind === 'binary') return binaryEntry(op.op).wgsl;
   return 'select(y, z, x == 0.0)';
 }
 
