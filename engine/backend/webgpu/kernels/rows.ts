@@ -29,93 +29,88 @@ const perThreadMain = `@compute @workgroup_size(${workgroupSize}) fn main(${line
   if (row >= p.rows) { return; }
   let base = row * p.width;`;
 
-const rowLoop = (body: string) => `for (var j = lid; j < p.width; j += ${workgroupSize}u) { ${body} }`;
+/** How a row is walked: by a whole workgroup with shared-memory reductions, or by one invocation. */
+interface RowWalk {
+  main: string;
+  loop: (body: string) => string;
+  /** combines `v` across the row's invocations (nothing to do when one invocation holds the row) */
+  reduce: (kind: 'Sum' | 'Max', v: string) => string;
+  /** a statement only one invocation runs */
+  once: (statement: string) => string;
+}
+
+const perWorkgroup: RowWalk = {
+  main: `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {\n  ${flatWorkgroupIndex}\n  let row = group;\n  if (row >= p.rows) { return; }\n  let base = row * p.width;`,
+  loop: (body) => `for (var j = lid; j < p.width; j += ${workgroupSize}u) { ${body} }`,
+  reduce: (kind, v) => `${v} = reduce${kind}(${v}, lid);`,
+  once: (statement) => `if (lid == 0u) { ${statement} }`,
+};
+
+const perThread: RowWalk = {
+  main: perThreadMain,
+  loop: (body) => `for (var j = 0u; j < p.width; j++) { ${body} }`,
+  reduce: () => '',
+  once: (statement) => statement,
+};
+
+const rowsIn = ['var<storage, read> x: array<f32>;', 'var<storage, read_write> y: array<f32>;'];
+const layerNormBindings = ['var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;', 'var<storage, read> beta: array<f32>;',
+  'var<storage, read_write> y: array<f32>;', 'var<storage, read_write> meanOut: array<f32>;', 'var<storage, read_write> rstdOut: array<f32>;'];
+const layerNormBackwardBindings = ['var<storage, read> dy: array<f32>;', 'var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;',
+  'var<storage, read> meanIn: array<f32>;', 'var<storage, read> rstdIn: array<f32>;', 'var<storage, read_write> dx: array<f32>;',
+  'var<storage, read_write> xhatDy: array<f32>;'];
+
+const softmax = (w: RowWalk, log: boolean) => `${header(rowsIn)}
+${w.main}
+  var m = -3.4028234663852886e38;
+  ${w.loop('m = max(m, x[base + j]);')}
+  ${w.reduce('Max', 'm')}
+  var s = 0.0;
+  ${w.loop('s += exp(x[base + j] - m);')}
+  ${w.reduce('Sum', 's')}
+  ${log ? `let lse = m + log(s);\n  ${w.loop('y[base + j] = x[base + j] - lse;')}` : w.loop('y[base + j] = exp(x[base + j] - m) / s;')}
+}`;
+
+const layerNorm = (w: RowWalk) => `${header(layerNormBindings)}
+${w.main}
+  var s = 0.0;
+  ${w.loop('s += x[base + j];')}
+  ${w.reduce('Sum', 's')}
+  let mean = s / f32(p.width);
+  var q = 0.0;
+  ${w.loop('let d = x[base + j] - mean; q += d * d;')}
+  ${w.reduce('Sum', 'q')}
+  let rstd = inverseSqrt(q / f32(p.width) + p.eps);
+  ${w.loop('y[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j];')}
+  ${w.once('meanOut[row] = mean; rstdOut[row] = rstd;')}
+}`;
+
+const layerNormBackward = (w: RowWalk) => `${header(layerNormBackwardBindings)}
+${w.main}
+  let mean = meanIn[row]; let rstd = rstdIn[row];
+  var sg = 0.0; var sgx = 0.0;
+  ${w.loop('let xhat = (x[base + j] - mean) * rstd; let g = dy[base + j] * gamma[j]; sg += g; sgx += g * xhat; xhatDy[base + j] = xhat * dy[base + j];')}
+  ${w.reduce('Sum', 'sg')}
+  ${w.reduce('Sum', 'sgx')}
+  sg = sg / f32(p.width);
+  sgx = sgx / f32(p.width);
+  ${w.loop('let xhat = (x[base + j] - mean) * rstd; dx[base + j] = rstd * (dy[base + j] * gamma[j] - sg - xhat * sgx);')}
+}`;
 
 export type RowKernel = 'softmax' | 'logSoftmax' | 'softmaxPerThread' | 'logSoftmaxPerThread' | 'layerNormPerThread' | 'layerNormBackwardPerThread' | 'layerNorm' | 'layerNormBackward' | 'crossEntropy' | 'columnSums';
 
 export function wgsl(kernel: RowKernel): string {
-  const main = `@compute @workgroup_size(${workgroupSize}) fn main(${linearBuiltins}) {\n  ${flatWorkgroupIndex}\n  let row = group;\n  if (row >= p.rows) { return; }\n  let base = row * p.width;`;
+  const { main, loop: rowLoop } = perWorkgroup;
   switch (kernel) {
-    case 'softmax':
-    case 'logSoftmax':
-      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read_write> y: array<f32>;'])}
-${main}
-  var m = -3.4028234663852886e38;
-  ${rowLoop('m = max(m, x[base + j]);')}
-  m = reduceMax(m, lid);
-  var s = 0.0;
-  ${rowLoop('s += exp(x[base + j] - m);')}
-  s = reduceSum(s, lid);
-  ${kernel === 'softmax' ? rowLoop('y[base + j] = exp(x[base + j] - m) / s;') : 'let lse = m + log(s);\n  ' + rowLoop('y[base + j] = x[base + j] - lse;')}
-}`;
-    case 'softmaxPerThread':
-    case 'logSoftmaxPerThread':
-      // One invocation per row, no barriers: for short rows (attention scores over few tokens).
-      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read_write> y: array<f32>;'])}
-${perThreadMain}
-  var m = -3.4028234663852886e38;
-  for (var j = 0u; j < p.width; j++) { m = max(m, x[base + j]); }
-  var s = 0.0;
-  for (var j = 0u; j < p.width; j++) { s += exp(x[base + j] - m); }
-  ${kernel === 'softmaxPerThread' ? 'for (var j = 0u; j < p.width; j++) { y[base + j] = exp(x[base + j] - m) / s; }' : 'let lse = m + log(s); for (var j = 0u; j < p.width; j++) { y[base + j] = x[base + j] - lse; }'}
-}`;
-    case 'layerNormPerThread':
-      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;', 'var<storage, read> beta: array<f32>;',
-        'var<storage, read_write> y: array<f32>;', 'var<storage, read_write> meanOut: array<f32>;', 'var<storage, read_write> rstdOut: array<f32>;'])}
-${perThreadMain}
-  var s = 0.0;
-  for (var j = 0u; j < p.width; j++) { s += x[base + j]; }
-  let mean = s / f32(p.width);
-  var q = 0.0;
-  for (var j = 0u; j < p.width; j++) { let d = x[base + j] - mean; q += d * d; }
-  let rstd = inverseSqrt(q / f32(p.width) + p.eps);
-  for (var j = 0u; j < p.width; j++) { y[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j]; }
-  meanOut[row] = mean;
-  rstdOut[row] = rstd;
-}`;
-    case 'layerNormBackwardPerThread':
-      return `${header(['var<storage, read> dy: array<f32>;', 'var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;',
-        'var<storage, read> meanIn: array<f32>;', 'var<storage, read> rstdIn: array<f32>;', 'var<storage, read_write> dx: array<f32>;',
-        'var<storage, read_write> xhatDy: array<f32>;'])}
-${perThreadMain}
-  let mean = meanIn[row]; let rstd = rstdIn[row];
-  var sg = 0.0; var sgx = 0.0;
-  for (var j = 0u; j < p.width; j++) {
-    let xhat = (x[base + j] - mean) * rstd; let g = dy[base + j] * gamma[j];
-    sg += g; sgx += g * xhat; xhatDy[base + j] = xhat * dy[base + j];
-  }
-  sg = sg / f32(p.width);
-  sgx = sgx / f32(p.width);
-  for (var j = 0u; j < p.width; j++) {
-    let xhat = (x[base + j] - mean) * rstd;
-    dx[base + j] = rstd * (dy[base + j] * gamma[j] - sg - xhat * sgx);
-  }
-}`;
-    case 'layerNorm':
-      return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;', 'var<storage, read> beta: array<f32>;',
-        'var<storage, read_write> y: array<f32>;', 'var<storage, read_write> meanOut: array<f32>;', 'var<storage, read_write> rstdOut: array<f32>;'])}
-${main}
-  var s = 0.0;
-  ${rowLoop('s += x[base + j];')}
-  let mean = reduceSum(s, lid) / f32(p.width);
-  var q = 0.0;
-  ${rowLoop('let d = x[base + j] - mean; q += d * d;')}
-  let rstd = inverseSqrt(reduceSum(q, lid) / f32(p.width) + p.eps);
-  ${rowLoop('y[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j];')}
-  if (lid == 0u) { meanOut[row] = mean; rstdOut[row] = rstd; }
-}`;
-    case 'layerNormBackward':
-      return `${header(['var<storage, read> dy: array<f32>;', 'var<storage, read> x: array<f32>;', 'var<storage, read> gamma: array<f32>;',
-        'var<storage, read> meanIn: array<f32>;', 'var<storage, read> rstdIn: array<f32>;', 'var<storage, read_write> dx: array<f32>;',
-        'var<storage, read_write> xhatDy: array<f32>;'])}
-${main}
-  let mean = meanIn[row]; let rstd = rstdIn[row];
-  var sg = 0.0; var sgx = 0.0;
-  ${rowLoop('let xhat = (x[base + j] - mean) * rstd; let g = dy[base + j] * gamma[j]; sg += g; sgx += g * xhat; xhatDy[base + j] = xhat * dy[base + j];')}
-  sg = reduceSum(sg, lid) / f32(p.width);
-  sgx = reduceSum(sgx, lid) / f32(p.width);
-  ${rowLoop('let xhat = (x[base + j] - mean) * rstd; dx[base + j] = rstd * (dy[base + j] * gamma[j] - sg - xhat * sgx);')}
-}`;
+    case 'softmax': return softmax(perWorkgroup, false);
+    case 'logSoftmax': return softmax(perWorkgroup, true);
+    // One invocation per row, no barriers: for short rows (attention scores over few tokens).
+    case 'softmaxPerThread': return softmax(perThread, false);
+    case 'logSoftmaxPerThread': return softmax(perThread, true);
+    case 'layerNorm': return layerNorm(perWorkgroup);
+    case 'layerNormPerThread': return layerNorm(perThread);
+    case 'layerNormBackward': return layerNormBackward(perWorkgroup);
+    case 'layerNormBackwardPerThread': return layerNormBackward(perThread);
     case 'crossEntropy':
       return `${header(['var<storage, read> x: array<f32>;', 'var<storage, read> labels: array<f32>;', 'var<storage, read_write> loss: array<f32>;'])}
 ${main}
