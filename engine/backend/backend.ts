@@ -131,7 +131,7 @@ export interface Backend {
    * Gradients of attention for q, k, v that are views of one storage of `size` elements which they cover
    * exactly (a fused qkv projection): dq, dk, dv at q's, k's and v's own positions in one new buffer.
    */
-  attentionBackwardPacked(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): BufferHandle;
+  selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): BufferHandle;
   /**
    * One AdamW step (decoupled weight decay, PyTorch's order) for equal-size buffers; the gradient is first
    * multiplied by `gradScale` (one value, e.g. a clipping factor still on the device) when given.

@@ -139,7 +139,7 @@ function headViews(qkv: Tensor, heads: number): [View, View, View] {
 
 /** selfAttention's backward as an op of its own: d(qkv) [B, T, 3·H·d] in one buffer. */
 export function selfAttentionBackward(dy: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, scale: number): Tensor {
-  const grad = qkv.backend.attentionBackwardPacked(splitHeads(dy.view(), heads), ...headViews(qkv, heads), splitHeads(out.view(), heads),
+  const grad = qkv.backend.selfAttentionBackward(splitHeads(dy.view(), heads), ...headViews(qkv, heads), splitHeads(out.view(), heads),
     lse.view(), scale, qkv.size);
   return Tensor.fromBuffer(qkv.backend, grad, qkv.shape);
 }

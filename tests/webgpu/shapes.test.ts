@@ -140,7 +140,7 @@ gpuTest('attention kernels on layouts they cannot read in place: the output and 
     const outView: E.View = { buffer: out, shape, strides: outStrides, offset: 0 };
     const lseView: E.View = { buffer: lse, shape: shape.slice(0, -1), strides: [24, 8, 4, 1], offset: 0 };
     const dOut = E.fromArray(dOutValues, shape, backend).view();
-    const packed = backend.attentionBackwardPacked(dOut, q, k, v, outView, lseView, 0.3, size);
+    const packed = backend.selfAttentionBackward(dOut, q, k, v, outView, lseView, 0.3, size);
     const read = (buffer: unknown, n: number) => E.Tensor.fromBuffer(backend, buffer as never, [n]).data();
     return [await read(out, size / 3), await read(packed, size)];
   }));

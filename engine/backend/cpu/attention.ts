@@ -50,7 +50,7 @@ function scatter(values: Float32Array, at: Omit<View, 'buffer'>, into: Float32Ar
   return into;
 }
 
-export function attentionBackwardPacked(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): Float32Array {
+export function selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): Float32Array {
   const { dq, dk, dv } = attentionBackward(dOut, q, k, v, out, lse, scale);
   const packed = new Float32Array(size);
   [[dq, q], [dk, k], [dv, v]].forEach(([grad, view]) => scatter(grad as Float32Array, view as View, packed));

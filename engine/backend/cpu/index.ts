@@ -2,8 +2,8 @@
 import type { Backend, MatmulOptions, View } from '../backend.ts';
 import { sizeOf } from '../../shape.ts';
 import { adamw } from './adamw.ts';
-import { squaredNorms } from './norms.ts';
-import { attention, attentionBackward, attentionBackwardPacked } from './attention.ts';
+import { squaredNorms } from './squared-norms.ts';
+import { attention, attentionBackward, selfAttentionBackward } from './attention.ts';
 import { binary, unary, where } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { concat, gather, pad, scatterAdd } from './movement.ts';
@@ -33,7 +33,7 @@ export class CpuBackend implements Backend {
   squaredNorms = squaredNorms;
   attention = attention;
   attentionBackward = attentionBackward;
-  attentionBackwardPacked = attentionBackwardPacked;
+  selfAttentionBackward = selfAttentionBackward;
   gather = gather;
   scatterAdd = scatterAdd;
   concat = concat;

@@ -7,7 +7,7 @@ import * as attention from './kernels/attention.ts';
 import * as elementwise from './kernels/elementwise.ts';
 import * as matmul from './kernels/matmul.ts';
 import * as reduce from './kernels/reduce.ts';
-import * as sumSquaresMany from './kernels/sum-squares-many.ts';
+import * as squaredNorms from './kernels/squared-norms.ts';
 import * as rows from './kernels/rows.ts';
 import { coalesce } from './layout.ts';
 import { MatmulTuning } from './matmul-tuning.ts';
@@ -249,7 +249,7 @@ export class WebGpuBackend implements Backend {
     return { dq, dk, dv };
   }
 
-  attentionBackwardPacked(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): GpuBuffer {
+  selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): GpuBuffer {
     const packed = this.allocate(size);
     const prepared = this.attentionOperands([q, k, v, out, dOut]);
     if (!prepared.copied.slice(0, 3).some(Boolean)) {
@@ -295,10 +295,10 @@ export class WebGpuBackend implements Backend {
     const out = this.allocate(xs.length);
     // Small contiguous tensors (most gradients) share dispatches, a workgroup each; the rest get the
     // general reduction, which splits long runs across workgroups.
-    const slots = Math.min(sumSquaresMany.maxSlots, this.runtime.dawn.limits.maxStorageBuffersPerShaderStage - 1);
-    const pending: { input: sumSquaresMany.SquaredNormInput; index: number }[] = [];
+    const slots = Math.min(squaredNorms.maxSlots, this.runtime.dawn.limits.maxStorageBuffersPerShaderStage - 1);
+    const pending: { input: squaredNorms.SquaredNormInput; index: number }[] = [];
     const flush = () => {
-      if (pending.length) sumSquaresMany.dispatch(this.runtime, pending.map((p) => p.input), out.buffer, pending[0].index);
+      if (pending.length) squaredNorms.dispatch(this.runtime, pending.map((p) => p.input), out.buffer, pending[0].index);
       pending.length = 0;
     };
     xs.forEach((x, i) => {
@@ -310,7 +310,7 @@ export class WebGpuBackend implements Backend {
         return;
       }
       const all = coalesce(x.shape, [x.strides]);
-      reduce.dispatch(this.runtime, 'sumSquares', gpu(x), {
+      reduce.dispatch(this.runtime, 'squaredNorm', gpu(x), {
         keptShape: [], keptStrides: [], runShape: all.shape, runStrides: all.strides[0], offset: x.offset,
       }, out.buffer, i);
     });

@@ -16,7 +16,7 @@ import { flag } from '../../../flags.ts';
 export type ReduceVariant = 'thread' | 'workgroup';
 
 /** The backend's reductions plus Σx² (squared norms for gradient clipping). */
-export type KernelReduceOp = ReduceOp | 'sumSquares';
+export type KernelReduceOp = ReduceOp | 'squaredNorm';
 
 export interface ReduceConfig {
   op: KernelReduceOp;
@@ -46,7 +46,7 @@ export function label(c: ReduceConfig): string {
 /** identity, combine(acc, v) for the value; argmax also tracks the winning position. */
 function combiner(op: KernelReduceOp): { init: string; better: string } {
   switch (op) {
-    case 'sum': case 'sumSquares': return { init: '0.0', better: '' };
+    case 'sum': case 'squaredNorm': return { init: '0.0', better: '' };
     case 'max': case 'argmax': return { init: '-3.4028234663852886e38', better: 'v > best' };
     case 'min': return { init: '3.4028234663852886e38', better: 'v < best' };
   }
@@ -54,10 +54,10 @@ function combiner(op: KernelReduceOp): { init: string; better: string } {
 
 export function wgsl(c: ReduceConfig): string {
   const { init, better } = combiner(c.op);
-  const isSum = c.op === 'sum' || c.op === 'sumSquares';
+  const isSum = c.op === 'sum' || c.op === 'squaredNorm';
   // Accumulate one element `v` at position `pos` into (best, at, nan); partials are already squared.
   const step = isSum
-    ? (c.op === 'sumSquares' && !c.finishing ? 'best += v * v;' : 'best += v;')
+    ? (c.op === 'squaredNorm' && !c.finishing ? 'best += v * v;' : 'best += v;')
     : `if (isNan(v)) { if (!nan) { nan = true; at = pos; } } else if (!nan && (${better} || (v == best && pos < at))) { best = v; at = pos; }`;
   const read = c.finishing
     ? 'let v = x[out * p.partialStride + r]; let pos = u32(positions[out * p.partialStride + r]);'

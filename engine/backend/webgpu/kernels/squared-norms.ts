@@ -18,7 +18,7 @@ const layoutFor = (slots: number) => new UniformLayout('Params', [
 
 /** A readable name of the configuration (profiles, errors). */
 export function label(slots: number): string {
-  return `sumSquaresMany[${slots}]`;
+  return `squaredNorms[${slots}]`;
 }
 
 export function wgsl(slots: number): string {
@@ -50,13 +50,13 @@ export interface SquaredNormInput {
   count: number;
 }
 
-const family = new KernelFamily('sumSquaresMany', wgsl, label);
+const family = new KernelFamily('squaredNorms', wgsl, label);
 
 /** out[outOffset + s] = Σ inputs[s]²; at most `maxSlots` inputs. */
 export function dispatch(runtime: GpuRuntime, inputs: readonly SquaredNormInput[], out: GPUBuffer, outOffset: number): void {
   const slots = inputs.length;
   if (slots === 0) return;
-  if (slots > maxSlots) throw new Error(`sumSquaresMany takes at most ${maxSlots} tensors, got ${slots}`);
+  if (slots > maxSlots) throw new Error(`squaredNorms takes at most ${maxSlots} tensors, got ${slots}`);
   const uniforms = layoutFor(slots).pack({ outOffset, counts: inputs.map((x) => x.count), offsets: inputs.map((x) => x.offset) });
   runtime.dispatch(family.variant(slots), [...inputs.map((x) => x.buffer), out], [slots, 1, 1], uniforms);
 }
