@@ -9,6 +9,7 @@ import * as matmul from './kernels/matmul.ts';
 import * as reduce from './kernels/reduce.ts';
 import * as squaredNorms from './kernels/squared-norms.ts';
 import * as rows from './kernels/rows.ts';
+import { attentionOperands, type AttentionPlan } from './attention-operands.ts';
 import { coalesce } from './layout.ts';
 import { MatmulTuning } from './matmul-tuning.ts';
 import { closeSharedRuntime, openSharedRuntime, type GpuRuntime } from './runtime.ts';
@@ -186,38 +187,6 @@ export class WebGpuBackend implements Backend {
     return loss;
   }
 
-  /**
-   * Attention operands as (≤ 2 strided batch axes, token stride, contiguous head axis); views that do not
-   * fit are copied to contiguous first (`copied` says which; `views` are what the operands read). Returns
-   * the operands and the copies to free.
-   */
-  private attentionOperands(views: readonly View[]): {
-    operands: attention.AttentionOperand[]; views: View[]; batch1: number; batches: number; copies: GpuBuffer[]; copied: boolean[];
-  } {
-    const copies: GpuBuffer[] = [];
-    const copied = views.map(() => false);
-    const r = views[0].shape.length;
-    const lead = views[0].shape.slice(0, r - 2);
-    const contiguousCopy = (v: View, i: number): View => {
-      const copy = this.contiguous(v);
-      copies.push(copy);
-      copied[i] = true;
-      return { buffer: copy, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
-    };
-    let usable = views.map((v, i) => (v.strides[r - 1] === 1 || v.shape[r - 1] === 1 ? v : contiguousCopy(v, i)));
-    let batch = coalesce(lead, usable.map((v) => v.strides.slice(0, r - 2)));
-    if (batch.shape.length > 2) {
-      usable = usable.map((v, i) => (copied[i] ? v : contiguousCopy(v, i)));
-      batch = coalesce(lead, usable.map((v) => v.strides.slice(0, r - 2)));
-    }
-    const [b0, b1] = [batch.shape[0] ?? 1, batch.shape[1] ?? 1];
-    const operands = usable.map((v, i) => ({
-      buffer: gpu(v), offset: v.offset, tokenStride: v.strides[r - 2],
-      batchStride0: batch.strides[i][0] ?? 0, batchStride1: batch.strides[i][1] ?? 0,
-    }));
-    return { operands, views: usable, batch1: b1, batches: b0 * b1, copies, copied };
-  }
-
   async tuneKernels(): Promise<KernelTuningReport | undefined> {
     const tuning = this.matmulTuning;
     return tuning.enabled && tuning.untuned > 0 ? tuning.tune(this.runtime) : undefined;
@@ -234,7 +203,7 @@ export class WebGpuBackend implements Backend {
     const out = this.allocate(sizeOf(q.shape));
     const target: View = { buffer: out, shape: q.shape, strides: outStrides ?? contiguousStrides(q.shape), offset: 0 };
     // The output is written in place when its layout fits the kernel, else into a contiguous copy, then moved.
-    const { operands: [qo, ko, vo, oo], views, batch1, batches, copies, copied } = this.attentionOperands([q, k, v, target]);
+    const { operands: [qo, ko, vo, oo], views, batch1, batches, copies, copied } = attentionOperands([q, k, v, target], (x) => this.contiguous(x));
     const lse = this.allocate(batches * queries);
     attention.dispatch(this.runtime, 'forward', { batches, batch1, queries, keys, headDim, scale },
       { q: qo, k: ko, v: vo, out: oo }, [oo.buffer, lse.buffer]);
@@ -245,13 +214,13 @@ export class WebGpuBackend implements Backend {
 
   attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads {
     const [dq, dk, dv] = [q, k, v].map((x) => this.allocate(sizeOf(x.shape)));
-    this.attentionBackwardKernels(this.attentionOperands([q, k, v, out, dOut]), lse, scale, dq.buffer, [dk.buffer, dv.buffer]);
+    this.attentionBackwardKernels(attentionOperands([q, k, v, out, dOut], (x) => this.contiguous(x)), lse, scale, dq.buffer, [dk.buffer, dv.buffer]);
     return { dq, dk, dv };
   }
 
   selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): GpuBuffer {
     const packed = this.allocate(size);
-    const prepared = this.attentionOperands([q, k, v, out, dOut]);
+    const prepared = attentionOperands([q, k, v, out, dOut], (x) => this.contiguous(x));
     if (!prepared.copied.slice(0, 3).some(Boolean)) {
       this.attentionBackwardKernels(prepared, lse, scale, packed.buffer, [packed.buffer], true);
       return packed;
@@ -268,7 +237,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Both backward kernels: the first writes dq, the second dk and dv (`dkv`: both, or the one packed buffer). */
-  private attentionBackwardKernels(prepared: ReturnType<WebGpuBackend['attentionOperands']>, lse: View, scale: number,
+  private attentionBackwardKernels(prepared: AttentionPlan, lse: View, scale: number,
     dq: GPUBuffer, dkv: GPUBuffer[], packed = false): void {
     const { operands: [q, k, v, out, dOut], views, batch1, batches, copies } = prepared;
     const r = views[0].shape.length;
