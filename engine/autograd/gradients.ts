@@ -2,7 +2,8 @@
  * The one gradient table: for each recorded op, a rule mapping the output's gradient to one gradient
  * per input (undefined where none flows, or where `needs` says the input wants none), written only in
  * engine ops. Rules may return a gradient of the broadcast shape: the tape sums it down to the input's.
- * Rules run under noGrad() inside tidy(), so temporaries are freed; saved tensors come from the op's GradNode.
+ * Rules run under noGrad() inside tidy(), so temporaries are freed; what each rule reads saved is declared,
+ * per op and beside its attributes, in OpSaves (./node.ts), and type-checked at the op and here.
  */
 import type { GradNode, OpName } from './node.ts';
 import type { Tensor } from '../tensor.ts';
@@ -29,7 +30,7 @@ function extremumRule(dy: Tensor, { inputs: [x], saved: [xs, out], attrs: { axes
 }
 
 /** d/da and d/db of max/min(a, b): the larger (smaller) side gets the gradient; ties split it. */
-function pairwiseExtremumRule(dy: Tensor, { saved: [as, bs] }: GradNode, needs: readonly boolean[], larger: boolean): (Tensor | undefined)[] {
+function pairwiseExtremumRule(dy: Tensor, { saved: [as, bs] }: GradNode<'maximum' | 'minimum'>, needs: readonly boolean[], larger: boolean): (Tensor | undefined)[] {
   const wins = larger ? ops.gt(as, bs) : ops.lt(as, bs);
   const ties = ops.eq(as, bs).mul(0.5);
   const toA = wins.add(ties);

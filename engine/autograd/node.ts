@@ -35,10 +35,28 @@ export interface OpAttrs {
 
 export type OpName = keyof OpAttrs;
 
+type T = Tensor;
+
+/** What each op saves for its rule (the rule in ./gradients.ts reads exactly these, in this order). */
+export interface OpSaves {
+  add: []; sub: []; mul: [a: T, b: T]; div: [a: T, b: T]; pow: [a: T, b: T, out: T]; maximum: [a: T, b: T]; minimum: [a: T, b: T];
+  neg: []; exp: [out: T]; log: [x: T]; sqrt: [out: T]; rsqrt: [out: T]; abs: [x: T]; relu: [x: T]; tanh: [out: T]; sigmoid: [out: T];
+  square: [x: T]; reciprocal: [out: T]; geluTanh: [x: T]; geluErf: [x: T]; where: [cond: T];
+  sum: []; max: [x: T, out: T]; min: [x: T, out: T];
+  matmul: [a: T, b: T];
+  softmax: [out: T]; logSoftmax: [out: T];
+  crossEntropy: [logits: T, labels: T];
+  layerNorm: [x: T, gamma: T, mean: T, rstd: T];
+  attention: [q: T, k: T, v: T, out: T, lse: T];
+  selfAttention: [qkv: T, out: T, lse: T];
+  reshape: []; permute: []; expand: []; slice: []; identity: []; concat: []; pad: [];
+  gather: [indices: T]; scatterAdd: [indices: T];
+}
+
 export interface GradNode<K extends OpName = OpName> {
   readonly op: K;
   readonly inputs: readonly Tensor[];
-  readonly saved: readonly Tensor[];
+  readonly saved: Readonly<OpSaves[K]>;
   readonly attrs: Readonly<OpAttrs[K]>;
 }
 
@@ -63,9 +81,11 @@ export function noGrad<T>(fn: () => T): T {
 type AttrsArgument<K extends OpName> = None extends OpAttrs[K] ? [attrs?: OpAttrs[K]] : [attrs: OpAttrs[K]];
 
 /** Attaches a GradNode to `output` if recording is on and any input requires a gradient. */
-export function record<K extends OpName>(output: Tensor, op: K, inputs: readonly Tensor[], saved: readonly Tensor[] = [], ...[attrs]: AttrsArgument<K>): Tensor {
+export function record<K extends OpName>(output: Tensor, op: K, inputs: readonly Tensor[], saved: OpSaves[K], ...[attrs]: AttrsArgument<K>): Tensor {
   if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return output;
   output.requiresGrad = true;
-  output.node = { op, inputs, saved: saved.map((t) => t.shareForBackward()), attrs: attrs ?? {} } as GradNode;
+  // The saved tensors travel as their own storage references, in the order OpSaves declares.
+  const held = (saved as readonly Tensor[]).map((t) => t.shareForBackward()) as OpSaves[K];
+  output.node = { op, inputs, saved: held, attrs: attrs ?? {} } as unknown as GradNode;
   return output;
 }

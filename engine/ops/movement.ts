@@ -84,12 +84,12 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
 /** A row-major tensor with the same values: a view when `x` already is one, a copy otherwise. */
 export function contiguous(x: Tensor): Tensor {
   const out = x.isContiguous() ? x.withGeometry(x.shape, x.strides, x.offset) : Tensor.fromBuffer(x.backend, x.backend.contiguous(x.view()), x.shape);
-  return record(out, 'identity', [x]);
+  return record(out, 'identity', [x], []);
 }
 
 /** Always a fresh copy. */
 export function clone(x: Tensor): Tensor {
-  return record(Tensor.fromBuffer(x.backend, x.backend.contiguous(x.view()), x.shape), 'identity', [x]);
+  return record(Tensor.fromBuffer(x.backend, x.backend.contiguous(x.view()), x.shape), 'identity', [x], []);
 }
 
 /** Same data, cut from the graph. */
