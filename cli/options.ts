@@ -30,9 +30,6 @@ export async function chooseBackend(name: BackendName | undefined): Promise<E.Ba
   }
 }
 
-export function describeBackend(backend: E.Backend): string {
-  return backend.describe();
-}
 
 export function loadConfig(value: string): ViTConfig {
   if (value.endsWith('.json')) {

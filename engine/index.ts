@@ -13,7 +13,8 @@ export {
   attention, crossEntropy, dropout, fusedAttention, layerNorm, logSoftmax, selfAttention, softmax,
   adamwStep, squaredNorms,
 } from './ops/index.ts';
-export { backward, gradients, noGrad, isGradEnabled } from './autograd/tape.ts';
+export { backward, gradients } from './autograd/tape.ts';
+export { noGrad, isGradEnabled } from './autograd/node.ts';
 export { tidy, keep, memoryStats, resetPeakBytes, type MemoryStats } from './memory.ts';
 export { Random } from './random.ts';
 export { getBackend, setBackend, withBackend, cpuBackend, registerBackend, closeBackends, tuneKernels } from './backend/registry.ts';

@@ -86,8 +86,9 @@ const partialSettings: { keys: string[]; usedBy: (m: MethodSpec) => boolean }[] 
   { keys: ['grownLr'], usedBy: (m) => usesSource(m) },
 ];
 
-function runStarted(outDir: string, methods: MethodSpec[]): boolean {
-  return methods.some((m) => readdirSync(outDir).some((d) => d.startsWith(`${labelOf(m)}-s`) && existsSync(join(outDir, d, 'growth.json'))));
+/** Labels of the methods with a run folder that has begun (its growth.json written). */
+function startedLabels(outDir: string): Set<string> {
+  return new Set(readdirSync(outDir).filter((d) => existsSync(join(outDir, d, 'growth.json'))).map((d) => d.replace(/-s\d+$/, '')));
 }
 
 /** Fields spec.json gained later: a folder written before them is not refused for lacking them. */
@@ -101,7 +102,8 @@ export function checkExperimentFolder(spec: Omit<ExperimentSpec, 'backend'>): vo
   const recorded = readJson<Record<string, unknown>>(join(spec.outDir, 'spec.json'));
   if (!recorded) return;
   const methods = (recorded.methods ?? []) as MethodSpec[];
-  const unused = partialSettings.filter((p) => !runStarted(spec.outDir, methods.filter(p.usedBy))).flatMap((p) => p.keys);
+  const started = startedLabels(spec.outDir);
+  const unused = partialSettings.filter((p) => !methods.filter(p.usedBy).some((m) => started.has(labelOf(m)))).flatMap((p) => p.keys);
   const shared = Object.entries(sharedSettings(spec)).filter(([k]) => (k in recorded || !fieldsAddedLater.includes(k)) && !unused.includes(k));
   checkSameSettings(`the experiment in ${spec.outDir}`, Object.fromEntries(shared.map(([k]) => [k, recorded[k] ?? null])), Object.fromEntries(shared),
     'rerun with the recorded settings (see its spec.json), or choose another --out for the new ones');

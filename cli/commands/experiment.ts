@@ -8,7 +8,7 @@ import { checkExperimentFolder, type MethodSpec } from '../../experiments/spec.t
 import { markdownTable } from '../../experiments/summary.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
 /**
  * The main job (`npm start`), sized for about 15 minutes on 2 CPU cores through lavapipe: the shipped
@@ -119,7 +119,7 @@ export const experimentCommand = {
     checkExperimentFolder(settings);
     checkCanCreate(v.out!, 'the experiment folder');
     const backend = await chooseBackend(backendChoice);
-    console.log(`experiment: ${describe(source)} → ${describe(target)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test${data.validation ? ` / ${data.validation.count} validation` : ''}), ${describeBackend(backend)}`);
+    console.log(`experiment: ${describe(source)} → ${describe(target)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test${data.validation ? ` / ${data.validation.count} validation` : ''}), ${backend.describe()}`);
     console.log(`methods ${methods.map((m) => m.method + (m.rank ? `:${m.rank}` : '')).join(', ')} × seeds ${seeds.join(', ')}; ${targetSteps} target steps of ${batchSize}; folder ${v.out}`);
     const result = await runExperiment({ ...settings, backend, showProgress: true, signal: interruptSignal(), log: (line) => console.log(line) });
     if (result.interrupted) {

@@ -10,7 +10,7 @@ import { describe, type ViTConfig } from '../../models/config.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { ViT } from '../../models/vit.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, describeBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
 const defaultConfig = 'fmnist-d64-l4';
 
@@ -150,7 +150,7 @@ export const trainCommand = {
     checkCanCreate(out, 'the run folder');
     const device = await chooseBackend(backend);
     const config = settings.config;
-    console.log(`training ${describe(config)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test${data.validation ? ` / ${data.validation.count} validation` : ''}) for ${steps} steps of ${settings.batch} on ${describeBackend(device)}`);
+    console.log(`training ${describe(config)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test${data.validation ? ` / ${data.validation.count} validation` : ''}) for ${steps} steps of ${settings.batch} on ${device.describe()}`);
     for (const note of weights?.notes ?? []) console.log(`note: ${note}`);
     const model = new ViT(config, { seed: settings.seed, backend: device });
     if (weights && !recorded) {

@@ -11,8 +11,6 @@ import { sumTo } from '../ops/reduce.ts';
 import { gradientRules, type Rule } from './gradients.ts';
 import { noGrad, type GradNode } from './node.ts';
 
-export { isGradEnabled, noGrad, record, type GradNode } from './node.ts';
-
 /** A gradient of `shape` flows into an input of `input` shape by summing over the broadcast axes. */
 function broadcastsTo(input: readonly number[], shape: readonly number[]): boolean {
   try {
