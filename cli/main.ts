@@ -1,7 +1,8 @@
-/** `mango <command>`: train, inspect (and more as they land). Friendly errors, --help everywhere. */
+/** `mango <command>`: train, grow, experiment, inspect, plot, bench. Friendly errors, --help everywhere. */
 import { closeBackends, GpuDeviceLostError, MangoError } from '../engine/index.ts';
 import { deviceLostExitCode, exitWithSupervisor, isWorker, runSupervised } from './supervisor.ts';
-import { flag } from '../engine/flags.ts';
+import { flag, setFlagForProcessTree } from '../engine/flags.ts';
+import { packageVersion } from '../io/package-root.ts';
 
 interface Command {
   run(args: string[]): Promise<number>;
@@ -12,19 +13,22 @@ const commands: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
   experiment: async () => (await import('./commands/experiment.ts')).experimentCommand,
   grow: async () => (await import('./commands/grow.ts')).growCommand,
+  plot: async () => (await import('./commands/plot.ts')).plotCommand,
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
 };
 
 const summaries: Record<string, string> = {
-  train: 'train a ViT on Fashion-MNIST or CIFAR-10, with checkpoints and resume',
-  inspect: 'print a checkpoint\'s config, tensors, shapes and FLOPs',
+  train: 'train a ViT on Fashion-MNIST, CIFAR-10 or your image folder, with checkpoints and resume',
+  inspect: 'show what a checkpoint or weights file holds: architecture, provenance, tensors (--json)',
   experiment: 'grow vs train from scratch: savings at equal accuracy (resumable); --default is the main job',
   grow: 'grow a trained checkpoint into a larger model (mango, ligo, bert2bert-fpi/aki, net2net, stackbert)',
+  plot: 'draw accuracy and loss vs FLOPs (SVG) for a train run or an experiment folder',
   bench: 'run the benchmark suites (kernels, train, growth, scaling) and print their tables',
 };
 
 function usage(): string {
-  return ['usage: mango <command> [options]   (mango <command> --help for its options)', '', 'commands:',
+  return ['usage: mango <command> [options]   (mango <command> --help for its options; mango --version;',
+    '       --verbose on any command also shows what the GPU runtime prints, e.g. Dawn\'s limit notices)', '', 'commands:',
     ...Object.keys(commands).map((c) => `  ${c.padEnd(10)} ${summaries[c]}`)].join('\n');
 }
 
@@ -40,7 +44,13 @@ function attachNegativeValues(args: string[]): string[] {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...given] = argv;
-  const rest = attachNegativeValues(given);
+  // --verbose works on every command: the supervisor then passes the worker's stderr through untouched.
+  if (given.includes('--verbose')) setFlagForProcessTree('verbose', '1');
+  const rest = attachNegativeValues(given.filter((a) => a !== '--verbose'));
+  if (name === '--version' || name === '-V') {
+    console.log(packageVersion());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? 0 : 1;

@@ -3,6 +3,8 @@
  * the help text, so a flag, its default and its description cannot drift apart.
  */
 import { parseArgs } from 'node:util';
+import { MangoError } from '../engine/index.ts';
+import { didYouMean } from '../models/suggest.ts';
 
 export interface OptionSpec {
   /** the flag without dashes, e.g. 'op-steps' */
@@ -28,13 +30,30 @@ export type OptionValues<T extends readonly OptionSpec[]> = {
   [O in T[number] as O['name']]: O extends { value: string } ? (O extends { default: string } ? string : string | undefined) : boolean;
 };
 
-export function parseOptions<const T extends readonly OptionSpec[]>(args: string[], table: T): OptionValues<T> {
+function parseTable<T extends readonly OptionSpec[]>(args: string[], table: T, allowPositionals: boolean): { values: OptionValues<T>; positionals: string[] } {
   const options = Object.fromEntries(table.map((o) => [o.name, {
     type: o.value === undefined ? 'boolean' as const : 'string' as const,
     ...(o.short ? { short: o.short } : {}),
     ...(o.default !== undefined ? { default: o.default } : o.value === undefined ? { default: false } : {}),
   }]));
-  return parseArgs({ args, options }).values as OptionValues<T>;
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals });
+    return { values: values as OptionValues<T>, positionals };
+  } catch (error) {
+    const unknown = (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1];
+    if (!unknown) throw error;
+    const name = unknown.replace(/^-+/, '').split('=')[0];
+    throw new MangoError(`unknown option --${name}${didYouMean(name, table.map((o) => o.name))}`, 'see --help for the options of this command');
+  }
+}
+
+export function parseOptions<const T extends readonly OptionSpec[]>(args: string[], table: T): OptionValues<T> {
+  return parseTable(args, table, false).values;
+}
+
+/** For commands that take operands (e.g. `mango inspect <file>`, `mango plot <folder>`). */
+export function parseOptionsWithPositionals<const T extends readonly OptionSpec[]>(args: string[], table: T): { values: OptionValues<T>; positionals: string[] } {
+  return parseTable(args, table, true);
 }
 
 /** `usage` line, one row per option (or group), then any trailing lines. */

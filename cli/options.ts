@@ -6,6 +6,9 @@ import * as E from '../engine/index.ts';
 import { MangoError, NoGpuAdapterError } from '../engine/index.ts';
 import { configFields, resolveConfig, type ViTConfig } from '../models/config.ts';
 import { holdOut, loadCifar10, loadFashionMnist, subset, type Dataset } from '../models/data/dataset.ts';
+import { loadImageFolder } from '../models/data/image-folder.ts';
+import { say } from '../models/train/progress.ts';
+import { didYouMean } from '../models/suggest.ts';
 
 export const backendNames = ['webgpu', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
@@ -13,7 +16,7 @@ export type BackendName = (typeof backendNames)[number];
 /** --backend, checked before anything starts. */
 export function backendName(value: string | undefined): BackendName | undefined {
   if (value === undefined || (backendNames as readonly string[]).includes(value)) return value as BackendName | undefined;
-  throw new MangoError(`unknown --backend "${value}"`, `use ${backendNames.join(' or ')} (default: webgpu, falling back to cpu when there is no adapter)`);
+  throw new MangoError(`unknown --backend "${value}"${didYouMean(value, backendNames)}`, `use ${backendNames.join(' or ')} (default: webgpu, falling back to cpu when there is no adapter)`);
 }
 
 export async function chooseBackend(name: BackendName | undefined): Promise<E.Backend> {
@@ -48,17 +51,39 @@ export function loadConfig(value: string): ViTConfig {
   return resolveConfig(value);
 }
 
+export const datasetNames = ['fashion-mnist', 'cifar10', 'imagefolder'] as const;
+
+/** --data, checked before anything starts. */
+export function datasetName(value: string | undefined): string | undefined {
+  if (value === undefined || (datasetNames as readonly string[]).includes(value)) return value;
+  throw new MangoError(`unknown dataset "${value}"${didYouMean(value, datasetNames)}`, `use ${datasetNames.join(', ')} (imagefolder: --data-dir <root> with train/<class>/ and val/<class>/)`);
+}
+
+export interface DataRequest {
+  name: string;
+  dir?: string;
+  /** the model the data is for: an image folder is resized to its input */
+  model: ViTConfig;
+  subset?: number;
+  testSubset?: number;
+  validation?: number;
+}
+
 /**
  * The dataset's splits. `validation` holds that many training images out first (a fixed draw, the same for
  * every run that asks for it), so a subset of the rest never contains them.
  */
-export function loadData(name: string, dir: string | undefined, trainSubset?: number, testSubset?: number, validation?: number): { train: Dataset; test: Dataset; validation?: Dataset } {
+export function loadData(request: DataRequest): { train: Dataset; test: Dataset; validation?: Dataset } {
+  const { name, dir, model, subset: trainSubset, testSubset, validation } = request;
   let data: { train: Dataset; test: Dataset };
   if (name === 'fashion-mnist') data = loadFashionMnist(dir);
   else if (name === 'cifar10') {
     if (!dir) throw new MangoError('CIFAR-10 needs --data-dir', 'download the CIFAR-10 binary version and pass the cifar-10-batches-bin folder');
     data = loadCifar10(dir);
-  } else throw new MangoError(`unknown dataset "${name}"`, 'use fashion-mnist or cifar10');
+  } else if (name === 'imagefolder') {
+    if (!dir) throw new MangoError('--data imagefolder needs --data-dir', 'pass the folder that holds train/<class>/*.png|jpg and val/<class>/…');
+    data = loadImageFolder(dir, { imageSize: model.imageSize, channels: model.channels });
+  } else throw new MangoError(`unknown dataset "${name}"`, `use ${datasetNames.join(', ')}`);
   const split = validation ? holdOut(data.train, validation) : { train: data.train, validation: undefined };
   return {
     train: trainSubset ? subset(split.train, trainSubset) : split.train,
@@ -71,7 +96,7 @@ export function checkDataFitsModel(data: Dataset, config: ViTConfig): void {
   const [c, h] = data.imageShape;
   if (c !== config.channels || h !== config.imageSize || data.classes !== config.classes) {
     throw new MangoError(`the ${data.name} images (${h}²×${c}, ${data.classes} classes) do not fit the model (${config.imageSize}²×${config.channels}, ${config.classes} classes)`,
-      'pick a config for this dataset (fmnist-* for Fashion-MNIST, cifar-* for CIFAR-10)');
+      data.name === 'imagefolder' ? `use a config with classes: ${data.classes} (a JSON --config, or a preset of that many classes)` : 'pick a config for this dataset (fmnist-* for Fashion-MNIST, cifar-* for CIFAR-10)');
   }
 }
 
@@ -79,7 +104,7 @@ export function checkDataFitsModel(data: Dataset, config: ViTConfig): void {
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   process.once('SIGINT', () => {
-    console.error('\nstopping after this step (checkpointing)… press Ctrl-C again to quit at once');
+    say('stopping after this step (checkpointing)… press Ctrl-C again to quit at once');
     controller.abort();
     process.once('SIGINT', () => process.exit(130));
   });

@@ -40,6 +40,9 @@ export const flagDeclarations = {
   supervise: declare('MANGO_SUPERVISE', 'on', '`0` runs `train`, `grow` and `experiment` in one process, without the crash-restarting supervisor', (raw) => raw !== '0'),
   maxRestarts: declare('MANGO_MAX_RESTARTS', '3', "restarts the supervisor allows after native crashes", (raw) => Number(raw ?? 3)),
   benchResults: declare('MANGO_BENCH_RESULTS', '`bench/results/`', 'where benchmarks write their tables', text),
+  terminalColumns: declare('MANGO_TERMINAL_COLUMNS', 'unset', "set by the supervisor in its worker when the supervisor's stderr is a terminal of that width (internal)",
+    (raw) => (Number(raw) > 0 ? Number(raw) : undefined)),
+  verbose: declare('MANGO_VERBOSE', 'off', "`1` passes every line the GPU runtime prints through, Dawn's limit notices included (`--verbose` sets it)", (raw) => raw === '1'),
   worker: declare('MANGO_WORKER', 'unset', 'set to `1` by the supervisor in the worker process it starts (internal)', (raw) => raw === '1'),
   requireGpu: declare('MANGO_REQUIRE_GPU', 'off', '`1` makes a missing GPU adapter a test failure instead of a skip (CI)', (raw) => raw === '1'),
 };
@@ -56,6 +59,15 @@ export function flag<K extends FlagName>(name: K): Flags[K] {
   for (let i = overrides.length - 1; i >= 0; i--) if (name in overrides[i]) return overrides[i][name] as Flags[K];
   if (!read.has(name)) read.set(name, flagDeclarations[name].parse(process.env[flagDeclarations[name].env]));
   return read.get(name) as Flags[K];
+}
+
+/**
+ * Sets a flag from the command line for this process and the processes it starts (e.g. `--verbose` →
+ * MANGO_VERBOSE=1 reaches the supervised worker): the one place besides the first read that touches the environment.
+ */
+export function setFlagForProcessTree(name: FlagName, raw: string): void {
+  process.env[flagDeclarations[name].env] = raw;
+  read.delete(name);
 }
 
 /** Runs `fn` (sync or async) with some flags set, then restores them. */

@@ -13,7 +13,7 @@ export function writeReport(spec: Pick<ExperimentSpec, 'outDir' | 'source' | 'ta
   writeFileSync(join(spec.outDir, 'results.md'), `# Growth savings\n\n${markdownTable(summary, spec)}\n`);
   writeFileSync(join(spec.outDir, 'accuracy-vs-flops.svg'), accuracyPlot(methodCurves(runs), {
     title: `Test accuracy vs training FLOPs: ${describe(spec.source)} → d${spec.target.dim}·L${spec.target.depth}·h${spec.target.heads}`,
-    lines: [{ accuracy: summary.bar, label: `bar ${(100 * summary.bar).toFixed(2)}%` }],
+    lines: [{ y: summary.bar, label: `bar ${(100 * summary.bar).toFixed(2)}%` }],
   }));
   return summary;
 }

@@ -15,6 +15,7 @@ import type { Backend } from '../engine/index.ts';
 import { MangoError } from '../engine/index.ts';
 import { validateConfig, type ViTConfig } from '../models/config.ts';
 import { ViT } from '../models/vit.ts';
+import { didYouMean } from '../models/suggest.ts';
 import { deepen, widen, type WidthKind } from './baselines/fixed.ts';
 import { checkHeadDim } from './baselines/index-maps.ts';
 import { LigoOperator } from './ligo.ts';
@@ -48,7 +49,7 @@ export interface GrowResult {
  */
 export function checkGrowth(s: ViTConfig, targetConfig: ViTConfig, method: string, options: { rank?: number } = {}): asserts method is GrowthMethod {
   validateConfig(targetConfig, 'target config');
-  if (!growthMethods.includes(method as GrowthMethod)) throw new MangoError(`unknown growth method "${method}"`, `use one of: ${growthMethods.join(', ')}`);
+  if (!growthMethods.includes(method as GrowthMethod)) throw new MangoError(`unknown growth method "${method}"${didYouMean(method, growthMethods)}`, `use one of: ${growthMethods.join(', ')}`);
   if (method === 'scratch') return;
   checkGrowable(s, targetConfig);
   if (method === 'mango') {

@@ -1,5 +1,6 @@
 /** ViT configurations: named presets (DeiT shapes and CPU-scale ones) and validation. */
 import { MangoError } from '../engine/index.ts';
+import { didYouMean } from './suggest.ts';
 
 export interface ViTConfig {
   imageSize: number;
@@ -60,7 +61,7 @@ export function validateConfig(config: ViTConfig, label = 'config'): ViTConfig {
 export function resolveConfig(nameOrConfig: string | Partial<ViTConfig>): ViTConfig {
   if (typeof nameOrConfig === 'string') {
     const preset = presets[nameOrConfig];
-    if (!preset) throw new MangoError(`unknown config "${nameOrConfig}"`, `use one of: ${Object.keys(presets).join(', ')}, or a JSON file`);
+    if (!preset) throw new MangoError(`unknown config "${nameOrConfig}"${didYouMean(nameOrConfig, Object.keys(presets))}`, `use one of: ${Object.keys(presets).join(', ')}, or a JSON file`);
     return validateConfig({ ...preset }, nameOrConfig);
   }
   return validateConfig({ ...base, ...nameOrConfig } as ViTConfig);

@@ -3,16 +3,18 @@
 # Fashion-MNIST dataset. Idempotent: does nothing (quickly) when everything is already in place.
 # With --bench it also installs what the benchmarks compare against: Debian's PyTorch (python3-torch, for
 # /usr/bin/python3) on OpenBLAS, with libblas.so.3 pointed at OpenBLAS rather than the reference BLAS.
+# With --interop it installs Debian's PyTorch alone, for the PyTorch continuation check (.ci/run).
 set -euo pipefail
 
 say() { printf '[setup] %s\n' "$*"; }
 fail() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
-bench=0
+bench=0 interop=0
 for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
-    *) fail "unknown argument $arg (usage: bash scripts/setup.sh [--bench])" ;;
+    --interop) interop=1 ;;
+    *) fail "unknown argument $arg (usage: bash scripts/setup.sh [--bench] [--interop])" ;;
   esac
 done
 
@@ -80,6 +82,16 @@ else
   say "installing dataset-fashion-mnist (Fashion-MNIST, IDX gzip) into $DATASET_DIR"
   apt-get install -y -qq dataset-fashion-mnist >/dev/null
   ls "$DATASET_DIR"/train-images-idx3-ubyte.gz >/dev/null || fail "dataset-fashion-mnist installed but $DATASET_DIR has no train-images-idx3-ubyte.gz"
+fi
+
+if [ $interop = 1 ] && [ $bench = 0 ]; then
+  if dpkg -s python3-torch >/dev/null 2>&1; then
+    say "interop: python3-torch already installed"
+  else
+    apt_update
+    say "interop: installing python3-torch (PyTorch for /usr/bin/python3: the DDP continuation check)"
+    apt-get install -y -qq python3-torch >/dev/null
+  fi
 fi
 
 if [ $bench = 1 ]; then

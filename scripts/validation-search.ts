@@ -39,7 +39,7 @@ const { values: v } = parseArgs({
 });
 
 const batchSize = 128;
-const data = loadData('fashion-mnist', undefined, undefined, undefined, Number(v.validation));
+const data = loadData({ name: 'fashion-mnist', model: loadConfig(v.target!), validation: Number(v.validation) });
 const validation = data.validation!;
 const perEpoch = Math.floor(data.train.count / batchSize);
 const total = Math.round(perEpoch * Number(v['budget-epochs']));

@@ -8,7 +8,7 @@ const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.ur
 test('README "Library use" block = examples/grow.ts', () => {
   const block = /## Library use \(TypeScript\)\n```ts\n([\s\S]*?)```/.exec(read('README.md'))?.[1];
   assert.ok(block, 'the README has the block');
-  const example = read('examples/grow.ts').split('\n').slice(1).join('\n').replaceAll("from '../", "from './");
+  const example = read('examples/grow.ts').split('\n').slice(1).join('\n').replaceAll("from '../index.ts'", "from 'mango-grow'");
   assert.fixture(block!, example);
 });
 

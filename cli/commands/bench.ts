@@ -1,6 +1,7 @@
 /** `mango bench [kernels|train|growth|scaling|all]`: runs the benchmark suites and prints their tables. */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { packagePath } from '../../io/package-root.ts';
 
 const suites: Record<string, string> = { kernels: 'kernels.bench.ts', train: 'train.bench.ts', growth: 'growth.bench.ts', scaling: 'scaling.bench.ts' };
 
@@ -17,7 +18,11 @@ export const benchCommand = {
         console.error(`mango bench: unknown suite "${name}" (use ${Object.keys(suites).join(', ')} or all)`);
         return 2;
       }
-      const script = fileURLToPath(new URL(`../../bench/${suites[name]}`, import.meta.url));
+      const script = packagePath('bench', suites[name]);
+      if (!existsSync(script)) {
+        console.error(`mango bench: the benchmarks ship with the source repository, not the installed package (${script} is absent)\n  fix: clone the repository and run \`npm run bench\` there`);
+        return 2;
+      }
       const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args.filter((a) => a.startsWith('--'))], { stdio: 'inherit' });
       if (run.status !== 0) return run.status ?? 1;
     }

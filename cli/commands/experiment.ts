@@ -1,21 +1,22 @@
 /** `mango experiment`: the savings experiment (methods × seeds), resumable; `--default` is the main job. */
-import { fileURLToPath } from 'node:url';
 import { MangoError } from '../../engine/index.ts';
 import { describe } from '../../models/config.ts';
 import { checkGrowth, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
+import { describeDuration, estimate } from '../../experiments/estimate.ts';
 import { runExperiment } from '../../experiments/scheduler.ts';
 import { checkExperimentFolder, type MethodSpec } from '../../experiments/spec.ts';
 import { markdownTable } from '../../experiments/summary.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
+import { packagePath } from '../../io/package-root.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, datasetName, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
 /**
  * The main job (`npm start`), sized for about 15 minutes on 2 CPU cores through lavapipe: the shipped
  * pretrained source, width ×2 with the head dimension kept (as DeiT-S → DeiT-B), scratch vs Mango vs
  * Net2Net on one seed and a short budget, the full test set, a validation split held out.
  */
-const shippedSource = fileURLToPath(new URL('../../pretrained/fmnist-d16-l4.safetensors', import.meta.url));
+const shippedSource = packagePath('pretrained', 'fmnist-d16-l4.safetensors');
 const mainJob = {
   'source-weights': shippedSource, target: 'fmnist-d32-l4', validation: '5000', batch: '128', lr: '0.002',
   'target-epochs': '4', 'op-steps': '100', methods: 'scratch,mango,net2net', seeds: '1', evals: '8', out: 'runs/main',
@@ -38,7 +39,7 @@ const options = [
   { name: 'target', value: '<config>', help: 'target model config', shows: standard['target'] },
   { name: 'methods', value: '<list>', help: [`comma list of: ${growthMethods.join(', ')};`, 'mango:R sets the rank'], shows: standard['methods'] },
   { name: 'seeds', value: '<n>', help: 'seeds per method', shows: standard['seeds'] },
-  { name: 'data', value: '<name>', group: 'data', help: 'dataset (fashion-mnist | cifar10) and folder', shows: 'fashion-mnist', default: 'fashion-mnist' },
+  { name: 'data', value: '<name>', group: 'data', help: 'dataset (fashion-mnist | cifar10 | imagefolder) and folder', shows: 'fashion-mnist', default: 'fashion-mnist' },
   { name: 'data-dir', value: '<folder>', group: 'data', help: '' },
   { name: 'subset', value: '<n>', group: 'subsets', help: 'use only the first n train / test images' },
   { name: 'test-subset', value: '<n>', group: 'subsets', help: '' },
@@ -100,8 +101,9 @@ export const experimentCommand = {
     const operatorLr = positive(v['op-lr'], 'op-lr') ?? 1e-3;
     const mangoNoise = number(v.noise, 'noise', { min: 0 });
     const backendChoice = backendName(v.backend);
+    const dataName = datasetName(v.data);
 
-    const data = loadData(v.data!, v['data-dir'], ...subsets, integer(v.validation, 'validation', 1));
+    const data = loadData({ name: dataName!, dir: v['data-dir'], model: target, subset: subsets[0], testSubset: subsets[1], validation: integer(v.validation, 'validation', 1) });
     checkDataFitsModel(data.train, source);
     checkDataFitsModel(data.train, target);
     const perEpoch = Math.floor(data.train.count / batchSize);
@@ -121,6 +123,11 @@ export const experimentCommand = {
     const backend = await chooseBackend(backendChoice);
     console.log(`experiment: ${describe(source)} → ${describe(target)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test${data.validation ? ` / ${data.validation.count} validation` : ''}), ${backend.describe()}`);
     console.log(`methods ${methods.map((m) => m.method + (m.rank ? `:${m.rank}` : '')).join(', ')} × seeds ${seeds.join(', ')}; ${targetSteps} target steps of ${batchSize}; folder ${v.out}`);
+    const time = await estimate(settings, backend);
+    if (time.runsLeft > 0) {
+      console.log(`estimate: ${time.runsLeft} run(s) to do, ${(time.flops / 1e12).toFixed(1)} TFLOPs of training and evaluation; at the ${(time.flopsPerSecond / 1e9).toFixed(1)} GFLOP/s `
+        + `measured here on the target ≈ ${describeDuration(time.seconds)}${settings.stopPastBar ? ' at most (grown runs stop once past the bar)' : ''}`);
+    }
     const result = await runExperiment({ ...settings, backend, showProgress: true, signal: interruptSignal(), log: (line) => console.log(line) });
     if (result.interrupted) {
       console.log(`stopped; finished runs are kept. Rerun the same command to resume (${v.out}).`);

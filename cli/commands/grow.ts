@@ -11,7 +11,7 @@ import { accuracy } from '../../models/train/evaluate.ts';
 import { ViT } from '../../models/vit.ts';
 import { checkGrowth, grow, growthMethods } from '../../growth/grow.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, integer, loadConfig, loadData, positive } from '../options.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, datasetName, integer, loadConfig, loadData, positive } from '../options.ts';
 
 const options = [
   { name: 'from', value: '<file>', help: ['the source: any safetensors file with timm VisionTransformer names — a mango',
@@ -24,9 +24,9 @@ const options = [
   { name: 'op-steps', value: '<n>', help: 'operator training steps (mango, ligo); 0: the initial operator', shows: '100', default: '100' },
   { name: 'op-lr', value: '<x>', help: 'operator learning rate', shows: '0.001', default: '0.001' },
   { name: 'batch', value: '<n>', help: 'operator training batch', shows: '128', default: '128' },
-  { name: 'data', value: '<name>', group: 'data', help: ['data for operator training and the accuracy report; needed only when the operator',
-    'trains (without it, Fashion-MNIST reports accuracy when it fits the model); the report uses',
-    'the first 2000 test images unless --test-subset says otherwise'] },
+  { name: 'data', value: '<name>', group: 'data', help: ['fashion-mnist | cifar10 | imagefolder: data for operator training and the',
+    'accuracy report; needed only when the operator trains (without it, Fashion-MNIST',
+    'reports accuracy when it fits the model); the report uses the first 2000 test', 'images unless --test-subset says otherwise'] },
   { name: 'data-dir', value: '<folder>', group: 'data', help: '' },
   { name: 'subset', value: '<n>', group: 'data', help: '' },
   { name: 'test-subset', value: '<n>', group: 'data', help: '', default: '2000' },
@@ -53,6 +53,7 @@ export const growCommand = {
     const seed = integer(v.seed, 'seed')!;
     const subsets = [integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1)] as const;
     const backend = backendName(v.backend);
+    const dataName = datasetName(v.data);
     const weights = loadViTWeights(v.from, {
       heads: integer(v.heads, 'heads', 1), config: v['source-config'] ? loadConfig(v['source-config']) : undefined,
       configLabel: `--source-config ${v['source-config']}`, configFlag: '--source-config',
@@ -65,7 +66,8 @@ export const growCommand = {
     checkCanCreate(v.out!, 'the output folder');
 
     const trainsOperator = (method === 'mango' || method === 'ligo') && opSteps > 0;
-    const data = trainsOperator || v.data || v['data-dir'] ? loadData(v.data ?? 'fashion-mnist', v['data-dir'], ...subsets) : defaultReportData(target, subsets);
+    const [subset, testSubset] = subsets;
+    const data = trainsOperator || v.data || v['data-dir'] ? loadData({ name: dataName ?? 'fashion-mnist', dir: v['data-dir'], model: target, subset, testSubset }) : defaultReportData(target, subsets);
     if (data) checkDataFitsModel(data.train, target);
     const device = await chooseBackend(backend);
     for (const note of weights.notes) console.log(`note: ${note}`);
@@ -99,5 +101,5 @@ export const growCommand = {
 /** Fashion-MNIST for the accuracy report only, when it is installed and fits the model; otherwise none. */
 function defaultReportData(target: ViTConfig, subsets: readonly [number | undefined, number | undefined]) {
   const fits = target.imageSize === 28 && target.channels === 1 && target.classes === 10;
-  return fits && existsSync(join(defaultFashionMnistDir, 't10k-images-idx3-ubyte.gz')) ? loadData('fashion-mnist', undefined, ...subsets) : undefined;
+  return fits && existsSync(join(defaultFashionMnistDir, 't10k-images-idx3-ubyte.gz')) ? loadData({ name: 'fashion-mnist', model: target, subset: subsets[0], testSubset: subsets[1] }) : undefined;
 }

@@ -7,17 +7,18 @@ import { checkSameSettings } from '../../models/checkpoint/recorded-settings.ts'
 import { readSafetensors, writeSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { loadViTWeights, type ViTWeights } from '../../models/checkpoint/weights.ts';
 import { describe, type ViTConfig } from '../../models/config.ts';
+import { say } from '../../models/train/progress.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { ViT } from '../../models/vit.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, datasetName, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
 const defaultConfig = 'fmnist-d64-l4';
 
 const options = [
   { name: 'config', value: '<name|file.json>', help: 'model config preset (e.g. fmnist-d64-l4) or JSON file', shows: `${defaultConfig}; with --init: the file's` },
-  { name: 'data', value: '<name>', help: 'fashion-mnist | cifar10', shows: 'fashion-mnist' },
-  { name: 'data-dir', value: '<folder>', help: 'dataset folder (default for Fashion-MNIST: /usr/share/datasets/fashion-mnist)' },
+  { name: 'data', value: '<name>', help: 'fashion-mnist | cifar10 | imagefolder', shows: 'fashion-mnist' },
+  { name: 'data-dir', value: '<folder>', help: ['dataset folder (default for Fashion-MNIST: /usr/share/datasets/fashion-mnist;', 'imagefolder: <root> with train/<class>/*.png|jpg and val/<class>/)'] },
   { name: 'epochs', value: '<n>', help: 'epochs to train', shows: '1' },
   { name: 'steps', value: '<n>', help: 'total steps (overrides --epochs)' },
   { name: 'batch', value: '<n>', help: 'batch size', shows: '128' },
@@ -75,7 +76,7 @@ function optimizerName(value: string | undefined): 'adamw' | 'sgd' | undefined {
 function givenSettings(v: Given, weights: ViTWeights | undefined): Partial<TrainSettings> {
   const s = (k: string) => v[k] as string | undefined;
   return {
-    config: weights?.config ?? (s('config') ? loadConfig(s('config')!) : undefined), data: s('data'),
+    config: weights?.config ?? (s('config') ? loadConfig(s('config')!) : undefined), data: datasetName(s('data')),
     subset: integer(s('subset'), 'subset', 1), testSubset: integer(s('test-subset'), 'test-subset', 1), validation: integer(s('validation'), 'validation', 1), batch: integer(s('batch'), 'batch', 1),
     lr: positive(s('lr'), 'lr'), minLr: number(s('min-lr'), 'min-lr', { min: 0 }), warmup: integer(s('warmup'), 'warmup'),
     weightDecay: number(s('weight-decay'), 'weight-decay', { min: 0 }), labelSmoothing: number(s('label-smoothing'), 'label-smoothing', { min: 0 }),
@@ -143,7 +144,7 @@ export const trainCommand = {
 
     const weightsOut = values['weights-out'];
     if (weightsOut && existsSync(weightsOut)) throw new MangoError(`${weightsOut} already exists`, 'choose another --weights-out (or remove that file); nothing was overwritten');
-    const data = loadData(settings.data, values['data-dir'], settings.subset, settings.testSubset, settings.validation);
+    const data = loadData({ name: settings.data, dir: values['data-dir'], model: settings.config, subset: settings.subset, testSubset: settings.testSubset, validation: settings.validation });
     checkDataFitsModel(data.train, settings.config);
     const perEpoch = Math.floor(data.train.count / settings.batch);
     const steps = givenSteps ?? (epochs !== undefined ? perEpoch * epochs : undefined) ?? earlier?.steps ?? perEpoch;
@@ -167,8 +168,8 @@ export const trainCommand = {
       evalEvery: evalEvery ?? perEpoch, checkpointEvery: checkpointEvery ?? perEpoch,
       outDir: out, resume: values.resume, signal: interruptSignal(), label: 'train',
       extra: { settings: { ...settings, warmup: warmupSteps }, totalSteps: steps },
-      validation: data.validation,
-      onEval: (p) => console.error(`  step ${p.step}: test accuracy ${(100 * p.accuracy).toFixed(2)}%${p.validationAccuracy !== undefined ? `, validation ${(100 * p.validationAccuracy).toFixed(2)}%` : ''}`),
+      validation: data.validation, evaluateStart: weights !== undefined,
+      onEval: (p) => say(`  step ${p.step}${p.step === 0 ? ' (the initial weights)' : ''}: test accuracy ${(100 * p.accuracy).toFixed(2)}% (loss ${p.loss?.toFixed(4)})${p.validationAccuracy !== undefined ? `, validation ${(100 * p.validationAccuracy).toFixed(2)}%` : ''}`),
     });
     if (result.resumedFrom !== undefined) console.log(`resumed from step ${result.resumedFrom}`);
     if (result.interrupted) {
@@ -177,7 +178,7 @@ export const trainCommand = {
     }
     const validation = result.evals.at(-1)?.validationAccuracy;
     console.log(`done: ${result.steps} steps, test accuracy ${(100 * result.finalAccuracy).toFixed(2)}%${validation !== undefined ? `, validation ${(100 * validation).toFixed(2)}%` : ''}, ${(result.flops / 1e12).toFixed(3)} TFLOPs, ${result.imagesPerSecond.toFixed(0)} img/s`);
-    console.log(`checkpoints and log.jsonl in ${out}`);
+    console.log(`checkpoints, log.jsonl and metrics.csv in ${out} (mango plot ${out} draws them)`);
     if (weightsOut) {
       const last = result.evals.at(-1)!;
       writeSafetensors(weightsOut, await model.state(), {

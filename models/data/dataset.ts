@@ -20,6 +20,8 @@ export interface Dataset {
   /** per-channel mean and std of pixels/255, for normalisation */
   mean: number[];
   std: number[];
+  /** the name of each label, where the data has them (image folders: the class folders) */
+  classNames?: string[];
 }
 
 export const defaultFashionMnistDir = flag('dataDir');

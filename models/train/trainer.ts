@@ -3,7 +3,6 @@
  * smoothing, a NaN/Inf guard every step, periodic evaluation, JSON-lines logs, atomic checkpoints every
  * N steps, and bit-exact resume from the newest complete checkpoint. FLOPs are counted analytically.
  */
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from '../../engine/index.ts';
 import { MangoError } from '../../engine/index.ts';
@@ -16,18 +15,10 @@ import { trainFlopsPerImage } from '../flops.ts';
 import { AdamW, cosineWithWarmup, SGD, type Optimizer } from '../optim/optimizer.ts';
 import type { ViT } from '../vit.ts';
 import { evaluate } from './evaluate.ts';
+import { MetricsCsv } from './metrics-csv.ts';
 import { progress } from './progress.ts';
+import { appendRunLine } from './run-line.ts';
 import { batchLoss, trainStep } from './step.ts';
-
-function appendLogLine(path: string, line: string): void {
-  try {
-    appendFileSync(path, line);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new CheckpointError(`could not append to ${path} (${code}); the checkpoints written so far are intact`,
-      code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space, then rerun with --resume' : 'choose a writable output folder (--out)', { cause });
-  }
-}
 
 /** A step on a synchronous backend never waits on I/O; this lets Ctrl-C and other events reach the loop. */
 const letSignalsIn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -76,6 +67,8 @@ export interface TrainOptions {
   stopWhen?: (point: EvalPoint) => boolean;
   /** called after every step with the step number (1-based) and its loss */
   onStep?: (step: number, loss: number) => void;
+  /** evaluate before the first step too (a run from given weights: where it starts); not on resume */
+  evaluateStart?: boolean;
 }
 
 export interface EvalPoint {
@@ -123,7 +116,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const optimizer = makeOptimizer(options.optimizer ?? 'adamw', model, options.weightDecay ?? 0.05);
   const flopsPerStep = trainFlopsPerImage(model.config) * batchSize;
   const log = (entry: Record<string, unknown>) => {
-    if (options.outDir) appendLogLine(join(options.outDir, 'log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+    if (options.outDir) appendRunLine(join(options.outDir, 'log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   };
   if (options.outDir) makeFolder(options.outDir, 'the run folder', CheckpointError);
   const checkpointDir = options.outDir && join(options.outDir, 'checkpoints');
@@ -149,6 +142,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     }
   }
 
+  const metrics = options.outDir ? new MetricsCsv(join(options.outDir, 'metrics.csv'), resumedFrom) : undefined;
+
   const runState = (): RunState => ({
     config: model.config, step, position, flops, random: model.random.getState(),
     optimizer: { kind: optimizer.kind, step: step }, extra: { ...options.extra, evals },
@@ -164,10 +159,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const point = await evaluationPoint(model, step, flops, options.test, options.validation);
     evals.push(point);
     log({ type: 'eval', ...point });
+    metrics?.append({ step, epoch: position.epoch, flops, test_loss: point.loss, test_accuracy: point.accuracy, validation_loss: point.validationLoss, validation_accuracy: point.validationAccuracy });
     options.onEval?.(point);
     if (options.stopWhen?.(point)) stoppedEarly = true;
   };
 
+  if (options.evaluateStart && step === 0 && resumedFrom === undefined) await evaluateNow();
   const bar = progress(options.label ?? 'train', steps, options.showProgress ?? true);
   model.train();
   const started = performance.now();
@@ -199,6 +196,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const elapsed = (performance.now() - started) / 1000;
       const imagesPerSecond = ((step - firstStep) * batchSize) / elapsed;
       log({ type: 'train', step, epoch: position.epoch, loss: lastLoss, lr, flops, imagesPerSecond });
+      metrics?.append({ step, epoch: position.epoch, flops, train_loss: lastLoss, lr, images_per_second: imagesPerSecond });
       bar.update(step, { loss: lastLoss.toFixed(4), 'img/s': imagesPerSecond.toFixed(0), epoch: String(position.epoch) });
       options.onStep?.(step, lastLoss);
       const tuning = await E.tuneKernels(model.backend);

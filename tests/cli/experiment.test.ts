@@ -27,6 +27,11 @@ test('experiment: scratch vs mango vs fpi vs progressive stackbert, results tabl
     assert.ok(existsSync(join(out, file)), file);
   }
   assert.match(readFileSync(join(out, 'accuracy-vs-flops.svg'), 'utf8'), /<svg[\s\S]*<path d="M/);
+  assert.match(first.stdout, /estimate: 4 run\(s\) to do, [\d.]+ TFLOPs of training and evaluation; at the [\d.]+ GFLOP\/s measured here on the target ≈ \d+ (s|min)\n/);
+  const plotted = mango('plot', out);
+  assert.is(plotted.status, 0, plotted.stderr);
+  assert.match(plotted.stdout, /experiment, 4 runs\): wrote .*accuracy-vs-flops\.svg and .*loss-vs-flops\.svg/);
+  assert.match(readFileSync(join(out, 'loss-vs-flops.svg'), 'utf8'), /test cross-entropy[\s\S]*mango-r2 \(1 seed\)/);
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   const mango2 = results.runs.find((r: { label: string }) => r.label === 'mango-r2');
   assert.ok(mango2.operatorFlops > 0 && mango2.evals[0].flops === mango2.operatorFlops, 'operator FLOPs are counted');
@@ -40,6 +45,7 @@ test('experiment: scratch vs mango vs fpi vs progressive stackbert, results tabl
   const again = mango(...args);
   assert.is(again.status, 0, again.stderr);
   assert.match(again.stdout, /source .*reused[\s\S]*scratch seed 0: done earlier[\s\S]*mango-r2 seed 0: done earlier/);
+  assert.not.match(again.stdout, /estimate:/, 'nothing left to do, nothing to estimate');
 
   const spec = readFileSync(join(out, 'spec.json'), 'utf8');
   const otherSettings = mango(...args, '--lr', '0.002', '--op-steps', '4');
@@ -48,7 +54,7 @@ test('experiment: scratch vs mango vs fpi vs progressive stackbert, results tabl
   assert.is(readFileSync(join(out, 'spec.json'), 'utf8'), spec, 'spec.json untouched');
   const moreMethods = mango(...args, '--methods', 'scratch,net2net');
   assert.is(moreMethods.status, 0, moreMethods.stderr);
-  assert.match(moreMethods.stdout, /scratch seed 0: done earlier[\s\S]*net2net seed 0: [0-9.]+% after/, 'a method can be added to a folder');
+  assert.match(moreMethods.stdout, /estimate: 1 run\(s\) to do[\s\S]*scratch seed 0: done earlier[\s\S]*net2net seed 0: [0-9.]+% after/, 'a method can be added to a folder');
   assert.equal(JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8')).methods.map((m: { method: string }) => m.method), ['scratch', 'mango', 'bert2bert-fpi', 'stackbert', 'net2net']);
 });
 

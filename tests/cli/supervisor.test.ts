@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { deviceLostExitCode, runSupervised } from '../../cli/supervisor.ts';
+import { deviceLostExitCode, noticeFilter, runSupervised } from '../../cli/supervisor.ts';
 import { listCheckpoints, loadCheckpoint } from '../../models/checkpoint/checkpoint.ts';
 import { fashionMnistLikeFolder } from '../helpers/idx-folder.ts';
 
@@ -97,6 +97,23 @@ process.exit(0);`);
   } finally {
     console.error = quiet;
   }
+});
+
+test('noticeFilter: Dawn\'s two limit notices are left out, however the chunks fall; everything else passes at once', () => {
+  const notices = 'Warning: maxDynamicUniformBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\n'
+    + 'Warning: maxDynamicStorageBuffersPerPipelineLayout artificially reduced from 1000000 to 16 to fit dynamic offset allocation limit.\n';
+  const text = `${notices}\rtrain [██░░] 1/4\rtrain [███░] 2/4 Warning: maxDynamic is mid-line\nWarning: something else\n  step 2: test accuracy 50%\n`;
+  for (const cut of [1, 7, 19, 64, text.length]) {
+    let out = '';
+    const filter = noticeFilter((t) => { out += t; });
+    for (let i = 0; i < text.length; i += cut) filter.push(text.slice(i, i + cut));
+    filter.end();
+    assert.is(out, text.slice(notices.length), `chunks of ${cut}`);
+  }
+  let shown = '';
+  const filter = noticeFilter((t) => { shown += t; });
+  filter.push('\rtrain [█░░░] 1/4');
+  assert.is(shown, '\rtrain [█░░░] 1/4', 'a bar redraw is not held back');
 });
 
 test('train: a folder with checkpoints of an earlier run is not overwritten without --resume', () => {

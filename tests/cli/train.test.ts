@@ -1,12 +1,13 @@
 /** The `mango` CLI: help, friendly errors, a small training run with checkpoint, resume and inspect. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listCheckpoints } from '../../models/checkpoint/checkpoint.ts';
+import { readMetricsCsv } from '../../models/train/metrics-csv.ts';
 import { fashionMnistLikeFolder } from '../helpers/idx-folder.ts';
 
 const bin = fileURLToPath(new URL('../../cli/mango.mjs', import.meta.url));
@@ -22,6 +23,11 @@ test('--help on every command; unknown command and bad options are friendly', ()
   const badConfig = mango('train', '--config', 'nope', '--backend', 'cpu');
   assert.is(badConfig.status, 1);
   assert.match(badConfig.stderr, /unknown config "nope"[\s\S]*fix: use one of/);
+  assert.match(mango('train', '--config', 'fmnist-d64-l44').stderr, /unknown config "fmnist-d64-l44" \(did you mean "fmnist-d64-l4"\?\)/);
+  const typo = mango('train', '--lrr', '0.1');
+  assert.is(typo.status, 1);
+  assert.match(typo.stderr, /mango: unknown option --lrr \(did you mean "lr"\?\)[\s\S]*fix: see --help/);
+  assert.match(mango('--version').stdout, /^\d+\.\d+\.\d+\n$/);
   const earlierRun = mkdtempSync(join(tmpdir(), 'earlier-'));
   mkdirSync(join(earlierRun, 'checkpoints'));
   writeFileSync(join(earlierRun, 'checkpoints', 'step-00000001.safetensors'), '');
@@ -70,6 +76,22 @@ test('train writes checkpoints and a log, resume continues, inspect reads the ch
     '--steps', '2', '--backend', 'cpu', '--out', join(out, 'after-growth'));
   assert.is(continued.status, 0, continued.stderr);
   assert.match(continued.stdout, /done: 2 steps/);
+  assert.match(continued.stderr, /step 0 \(the initial weights\): test accuracy [\d.]+% \(loss [\d.]+\)/, 'an --init run evaluates where it starts');
+  const csv = readMetricsCsv(join(out, 'after-growth', 'metrics.csv'));
+  assert.equal(csv.map((r) => [r.step, r.test_accuracy !== undefined, r.train_loss !== undefined]), [[0, true, false], [1, false, true], [2, false, true], [2, true, false]]);
+  assert.ok(csv.every((r) => r.flops !== undefined && r.epoch !== undefined) && csv[1].lr! > 0 && csv[1].images_per_second! > 0 && csv[3].test_loss! > 0);
+
+  const grownInfo = mango('inspect', '--json', join(out, 'grown'));
+  assert.is(grownInfo.status, 0, grownInfo.stderr);
+  const info = JSON.parse(grownInfo.stdout);
+  assert.equal([info.kind, info.model, info.provenance.method, info.provenance.rank, info.provenance.operatorSteps, info.config.heads], ['grown weights', 'ViT d64·L4·h4 patch 7 on 28²×1, 10 classes', 'mango', 2, 2, 4]);
+  assert.match(info.provenance.grownFrom, /step-00000008\.safetensors$/);
+  assert.match(mango('inspect', join(out, 'grown', 'grown.safetensors')).stdout, /grown weights[\s\S]*method: mango[\s\S]*rank: 2/);
+
+  const plotted = mango('plot', join(out, 'after-growth'));
+  assert.is(plotted.status, 0, plotted.stderr);
+  assert.match(plotted.stdout, /training run, 2 evaluations\): wrote .*accuracy-vs-flops\.svg and .*loss-vs-flops\.svg/);
+  assert.match(readFileSync(join(out, 'after-growth', 'loss-vs-flops.svg'), 'utf8'), /test loss[\s\S]*train loss/);
 
   const otherLr = mango('train', ...common, '--steps', '12', '--resume', '--lr', '0.01');
   assert.is(otherLr.status, 1);

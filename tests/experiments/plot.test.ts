@@ -1,7 +1,7 @@
 /** The accuracy plot's aggregation (mean and min–max band over seeds, ragged runs) and its y-range. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { accuracyPlot, accuracyRange, methodCurves } from '../../experiments/plot.ts';
+import { accuracyPlot, fittedRange, methodCurves } from '../../experiments/plot.ts';
 import type { RunRecord } from '../../experiments/summary.ts';
 
 const run = (label: string, seed: number, points: [number, number][]): RunRecord => ({
@@ -16,21 +16,21 @@ test('methodCurves: one curve per method, the mean over seeds with a min–max b
   ]);
   assert.equal(curves.map((c) => c.label), ['scratch (2 seeds)', 'net2net (2 seeds)']);
   const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
-  assert.ok(near(curves[0].points[1].accuracy, 0.6) && curves[0].points[1].low === 0.5 && curves[0].points[1].high === 0.7);
+  assert.ok(near(curves[0].points[1].y, 0.6) && curves[0].points[1].low === 0.5 && curves[0].points[1].high === 0.7);
   assert.equal(curves[1].points.map((p) => p.flops), [0, 10, 20]);
-  assert.ok(near(curves[1].points[1].accuracy, 0.75));
-  assert.equal([curves[1].points[2].accuracy, curves[1].points[2].low, curves[1].points[2].high], [0.9, 0.9, 0.9], 'only the full run at the last evaluation');
+  assert.ok(near(curves[1].points[1].y, 0.75));
+  assert.equal([curves[1].points[2].y, curves[1].points[2].low, curves[1].points[2].high], [0.9, 0.9, 0.9], 'only the full run at the last evaluation');
 });
 
-test('accuracyRange: fitted to the curves past their first tenth of the FLOPs and to the reference lines', () => {
-  const series = [{ label: 'a', points: [{ flops: 0, accuracy: 0.1 }, { flops: 50, accuracy: 0.84 }, { flops: 100, accuracy: 0.87 }] }];
-  assert.equal(accuracyRange(series, [{ accuracy: 0.86 }], 100), [0.83, 0.88]);
-  assert.equal(accuracyRange(series, [{ accuracy: 0.8 }], 100), [0.79, 0.88], 'a line below the curves widens the range');
+test('fittedRange: fitted to the curves past their first tenth of the FLOPs and to the reference lines', () => {
+  const series = [{ label: 'a', points: [{ flops: 0, y: 0.1 }, { flops: 50, y: 0.84 }, { flops: 100, y: 0.87 }] }];
+  assert.equal(fittedRange(series, [{ y: 0.86 }], 100), [0.83, 0.88]);
+  assert.equal(fittedRange(series, [{ y: 0.8 }], 100), [0.79, 0.88], 'a line below the curves widens the range');
 });
 
 test('accuracyPlot: bands, the bar as a dashed line, the legend outside the axes, early points clipped', () => {
   const svg = accuracyPlot(methodCurves([run('scratch', 0, [[0, 0.1], [1e12, 0.8], [2e12, 0.86]]), run('scratch', 1, [[0, 0.1], [1e12, 0.82], [2e12, 0.87]])]),
-    { title: 'A <title>', lines: [{ accuracy: 0.865, label: 'bar 86.50%' }] });
+    { title: 'A <title>', lines: [{ y: 0.865, label: 'bar 86.50%' }] });
   assert.match(svg, /<polygon points="[^"]+" fill="#000000" fill-opacity="0.12"/);
   assert.match(svg, /stroke-dasharray="4 3"[\s\S]*bar 86\.50%/);
   assert.match(svg, /<clipPath id="plot-area">[\s\S]*<g clip-path="url\(#plot-area\)">/);
