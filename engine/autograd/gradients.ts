@@ -1,20 +1,21 @@
 /**
  * The one gradient table: for each recorded op, a rule mapping the output's gradient to one gradient
  * per input (undefined where none flows, or where `needs` says the input wants none), written only in
- * engine ops. Rules may return a gradient of the broadcast shape: the tape sums it down to the input's.
+ * engine ops. The elementwise ops' rules are declared in their entries of elementwise-table.ts and enter
+ * this table from there. Rules may return a gradient of the broadcast shape: the tape sums it down to the input's.
  * Rules run under noGrad() inside tidy(), so temporaries are freed; what each rule reads saved is declared,
  * per op and beside its attributes, in OpSaves (./node.ts), and type-checked at the op and here.
  */
 import type { GradNode, OpName } from './node.ts';
 import type { Tensor } from '../tensor.ts';
 import * as ops from '../ops/index.ts';
+import { binaryEntry, binaryOps, unaryEntry, unaryOps, when, type DifferentiableBinaryOp, type DifferentiableUnaryOp, type GradientOps } from '../elementwise-table.ts';
 import { sizeOf } from '../shape.ts';
 
 /** `needs[i]`: input i wants a gradient (a rule may skip computing the others). */
 export type Rule<K extends OpName = OpName> = (dy: Tensor, node: GradNode<K>, needs: readonly boolean[]) => (Tensor | undefined)[];
-
-/** Only what is needed: `fn` runs for an input that wants a gradient. */
-const when = (need: boolean, fn: () => Tensor): Tensor | undefined => (need ? fn() : undefined);
+type UnaryGradient = (dy: Tensor, saved: readonly Tensor[], ops: GradientOps) => Tensor;
+type BinaryGradient = (dy: Tensor, saved: readonly Tensor[], needs: readonly boolean[], ops: GradientOps) => (Tensor | undefined)[];
 
 /** Gradient of a reduction, broadcast back over the reduced axes. */
 function unreduce(dy: Tensor, input: Tensor, axes: readonly number[]): Tensor {
@@ -29,42 +30,22 @@ function extremumRule(dy: Tensor, { inputs: [x], saved: [xs, out], attrs: { axes
   return [mask.mul(unreduce(dy, x, axes)).div(count)];
 }
 
-/** d/da and d/db of max/min(a, b): the larger (smaller) side gets the gradient; ties split it. */
-function pairwiseExtremumRule(dy: Tensor, { saved: [as, bs] }: GradNode<'maximum' | 'minimum'>, needs: readonly boolean[], larger: boolean): (Tensor | undefined)[] {
-  const wins = larger ? ops.gt(as, bs) : ops.lt(as, bs);
-  const ties = ops.eq(as, bs).mul(0.5);
-  const toA = wins.add(ties);
-  return [when(needs[0], () => dy.mul(toA)), when(needs[1], () => dy.mul(ops.sub(1, toA)))];
-}
+type ElementwiseOp = DifferentiableUnaryOp | DifferentiableBinaryOp;
+
+/** The elementwise rows: each op's rule as its entry in elementwise-table.ts declares it, handed the engine ops. */
+const elementwiseRules = Object.fromEntries([
+  ...unaryOps.filter((op) => unaryEntry(op).grad).map((op) => {
+    const grad = unaryEntry(op).grad as unknown as UnaryGradient;
+    return [op, (dy: Tensor, node: GradNode) => [grad(dy, node.saved as readonly Tensor[], ops)]];
+  }),
+  ...binaryOps.filter((op) => binaryEntry(op).grad).map((op) => {
+    const grad = binaryEntry(op).grad as unknown as BinaryGradient;
+    return [op, (dy: Tensor, node: GradNode, needs: readonly boolean[]) => grad(dy, node.saved as readonly Tensor[], needs, ops)];
+  }),
+]) as { [K in ElementwiseOp]: Rule<K> };
 
 export const gradientRules = {
-  add: (dy) => [dy, dy],
-  sub: (dy, _, needs) => [dy, when(needs[1], () => dy.neg())],
-  mul: (dy, { saved: [as, bs] }, needs) => [when(needs[0], () => dy.mul(bs)), when(needs[1], () => dy.mul(as))],
-  div: (dy, { saved: [as, bs] }, needs) => [
-    when(needs[0], () => dy.div(bs)),
-    when(needs[1], () => dy.mul(as).div(bs.square()).neg()),
-  ],
-  pow: (dy, { saved: [as, bs, out] }, needs) => [
-    when(needs[0], () => dy.mul(bs).mul(ops.pow(as, bs.sub(1)))),
-    when(needs[1], () => dy.mul(out).mul(as.log())),
-  ],
-  maximum: (dy, node, needs) => pairwiseExtremumRule(dy, node, needs, true),
-  minimum: (dy, node, needs) => pairwiseExtremumRule(dy, node, needs, false),
-
-  neg: (dy) => [dy.neg()],
-  exp: (dy, { saved: [out] }) => [dy.mul(out)],
-  log: (dy, { saved: [x] }) => [dy.div(x)],
-  sqrt: (dy, { saved: [out] }) => [dy.mul(0.5).div(out)],
-  rsqrt: (dy, { saved: [out] }) => [dy.mul(out.square().mul(out)).mul(-0.5)],
-  abs: (dy, { saved: [x] }) => [dy.mul(ops.sign(x))],
-  relu: (dy, { saved: [x] }) => [dy.mul(ops.step(x))],
-  tanh: (dy, { saved: [out] }) => [dy.mul(ops.sub(1, out.square()))],
-  sigmoid: (dy, { saved: [out] }) => [dy.mul(out).mul(ops.sub(1, out))],
-  square: (dy, { saved: [x] }) => [dy.mul(x).mul(2)],
-  reciprocal: (dy, { saved: [out] }) => [dy.mul(out.square()).neg()],
-  geluTanh: (dy, { saved: [x] }) => [ops.binary('geluTanhBackward', x, dy)],
-  geluErf: (dy, { saved: [x] }) => [ops.binary('geluErfBackward', x, dy)],
+  ...elementwiseRules,
   where: (dy, { saved: [cond] }, needs) => [
     undefined,
     when(needs[1], () => ops.where(cond, dy, 0)),

@@ -4,15 +4,16 @@
  * not free them) and its typed attributes. A leaf module: ops import it, it imports no op, so the engine
  * core has no ops → tape → rules → ops cycle. The rules live in ./gradients.ts, the traversal in ./tape.ts.
  */
+import type { DifferentiableBinaryOp, DifferentiableUnaryOp, ElementwiseSaves } from '../elementwise-table.ts';
 import type { Tensor } from '../tensor.ts';
 
 type None = Record<never, never>;
 
-/** Each recorded op's attributes (what its rule needs besides tensors). */
-export interface OpAttrs {
-  add: None; sub: None; mul: None; div: None; pow: None; maximum: None; minimum: None;
-  neg: None; exp: None; log: None; sqrt: None; rsqrt: None; abs: None; relu: None; tanh: None; sigmoid: None;
-  square: None; reciprocal: None; geluTanh: None; geluErf: None; where: None;
+/** Each recorded op's attributes (what its rule needs besides tensors); elementwise ops have none. */
+export type OpAttrs = { [K in DifferentiableUnaryOp | DifferentiableBinaryOp]: None } & OtherAttrs;
+
+interface OtherAttrs {
+  where: None;
   sum: { axes: number[]; keepDims: boolean };
   max: { axes: number[]; keepDims: boolean };
   min: { axes: number[]; keepDims: boolean };
@@ -37,11 +38,14 @@ export type OpName = keyof OpAttrs;
 
 type T = Tensor;
 
-/** What each op saves for its rule (the rule in ./gradients.ts reads exactly these, in this order). */
-export interface OpSaves {
-  add: []; sub: []; mul: [a: T, b: T]; div: [a: T, b: T]; pow: [a: T, b: T, out: T]; maximum: [a: T, b: T]; minimum: [a: T, b: T];
-  neg: []; exp: [out: T]; log: [x: T]; sqrt: [out: T]; rsqrt: [out: T]; abs: [x: T]; relu: [x: T]; tanh: [out: T]; sigmoid: [out: T];
-  square: [x: T]; reciprocal: [out: T]; geluTanh: [x: T]; geluErf: [x: T]; where: [cond: T];
+/**
+ * What each op saves for its rule (the rule reads exactly these, in this order): an elementwise op's come
+ * from its entry in elementwise-table.ts, the others are declared here beside their rules' needs.
+ */
+export type OpSaves = ElementwiseSaves & OtherSaves;
+
+interface OtherSaves {
+  where: [cond: T];
   sum: []; max: [x: T, out: T]; min: [x: T, out: T];
   matmul: [a: T, b: T];
   softmax: [out: T]; logSoftmax: [out: T];
