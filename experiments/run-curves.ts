@@ -24,7 +24,7 @@ export interface RunCurves {
 }
 
 function readLog(path: string): LogEntry[] {
-  const entries: LogEntry[] = [];
+  let entries: LogEntry[] = [];
   readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     let entry: LogEntry;
@@ -34,7 +34,7 @@ function readLog(path: string): LogEntry[] {
       throw new MangoError(`${path}: line ${i + 1} is not JSON`, 'the log is damaged; the checkpoints are not affected');
     }
     // A resume continues from its checkpoint's step: what the interrupted attempt logged after it is gone.
-    if (entry.type === 'resume') for (let k = entries.length - 1; k >= 0 && entries[k].step > entry.step; k--) entries.splice(k, 1);
+    if (entry.type === 'resume') entries = entries.filter((e) => !(e.step > entry.step));
     else entries.push(entry);
   });
   return entries;
