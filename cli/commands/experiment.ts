@@ -7,7 +7,7 @@ import { runExperiment } from '../../experiments/scheduler.ts';
 import { checkExperimentFolder, type MethodSpec } from '../../experiments/spec.ts';
 import { markdownTable } from '../../experiments/summary.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
-import { packagePath } from '../../io/package-root.ts';
+import { pretrainedPath } from '../../models/pretrained.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
 import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, datasetName, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
 
@@ -16,7 +16,7 @@ import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, dataset
  * pretrained source, width ×2 with the head dimension kept (as DeiT-S → DeiT-B), scratch vs Mango vs
  * Net2Net on one seed and a short budget, the full test set, a validation split held out.
  */
-const shippedSource = packagePath('pretrained', 'fmnist-d16-l4.safetensors');
+const shippedSource = pretrainedPath('fmnist-d16-l4');
 const mainJob = {
   'source-weights': shippedSource, target: 'fmnist-d32-l4', validation: '5000', batch: '128', lr: '0.002',
   'target-epochs': '4', 'op-steps': '100', methods: 'scratch,mango,net2net', seeds: '1', evals: '8', out: 'runs/main',

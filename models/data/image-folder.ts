@@ -45,9 +45,13 @@ export function readImage(path: string, options: ImageFolderOptions): Uint8Array
   const { width, height, data } = decoded;
   const interleaved = new Uint8Array(width * height * channels);
   for (let p = 0; p < width * height; p++) {
-    const [r, g, b] = [data[4 * p], data[4 * p + 1], data[4 * p + 2]];
+    const r = data[4 * p], g = data[4 * p + 1], b = data[4 * p + 2];
     if (channels === 1) interleaved[p] = Math.round((r * 299 + g * 587 + b * 114) / 1000);
-    else interleaved.set([r, g, b], 3 * p);
+    else {
+      interleaved[3 * p] = r;
+      interleaved[3 * p + 1] = g;
+      interleaved[3 * p + 2] = b;
+    }
   }
   const resized = resizeBilinear(interleaved, width, height, channels, size, size);
   const chw = new Uint8Array(channels * size * size);

@@ -45,30 +45,28 @@ function taps(inSize: number, outSize: number): Taps {
   return { first, count, weights, width };
 }
 
-/** Resizes an interleaved (HWC) 8-bit image of `channels` channels to outWidth × outHeight. */
-export function resizeBilinear(pixels: Uint8Array, width: number, height: number, channels: number, outWidth: number, outHeight: number): Uint8Array {
-  if (width === outWidth && height === outHeight) return pixels.slice();
-  const horizontal = taps(width, outWidth);
-  const wide = new Float64Array(height * outWidth * channels);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < outWidth; x++) {
-      for (let c = 0; c < channels; c++) {
+/**
+ * One pass along the middle axis of a [outer, inSize, inner] array to [outer, outSize, inner]: the rows of
+ * an HWC image are that with outer = height, inner = channels; its columns with outer = 1, inner = width × channels.
+ */
+function pass(src: ArrayLike<number>, outer: number, inSize: number, outSize: number, inner: number): Uint8Array {
+  const t = taps(inSize, outSize);
+  const out = new Uint8Array(outer * outSize * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let x = 0; x < outSize; x++) {
+      for (let c = 0; c < inner; c++) {
         let sum = one / 2;
-        for (let k = 0; k < horizontal.count[x]; k++) sum += horizontal.weights[x * horizontal.width + k] * pixels[(y * width + horizontal.first[x] + k) * channels + c];
-        wide[(y * outWidth + x) * channels + c] = clip8(sum);
-      }
-    }
-  }
-  const vertical = taps(height, outHeight);
-  const out = new Uint8Array(outHeight * outWidth * channels);
-  for (let y = 0; y < outHeight; y++) {
-    for (let x = 0; x < outWidth; x++) {
-      for (let c = 0; c < channels; c++) {
-        let sum = one / 2;
-        for (let k = 0; k < vertical.count[y]; k++) sum += vertical.weights[y * vertical.width + k] * wide[((vertical.first[y] + k) * outWidth + x) * channels + c];
-        out[(y * outWidth + x) * channels + c] = clip8(sum);
+        for (let k = 0; k < t.count[x]; k++) sum += t.weights[x * t.width + k] * src[(o * inSize + t.first[x] + k) * inner + c];
+        out[(o * outSize + x) * inner + c] = clip8(sum);
       }
     }
   }
   return out;
+}
+
+/** Resizes an interleaved (HWC) 8-bit image of `channels` channels to outWidth × outHeight. */
+export function resizeBilinear(pixels: Uint8Array, width: number, height: number, channels: number, outWidth: number, outHeight: number): Uint8Array {
+  if (width === outWidth && height === outHeight) return pixels.slice();
+  const wide = pass(pixels, height, width, outWidth, channels);
+  return pass(wide, 1, height, outHeight, outWidth * channels);
 }
