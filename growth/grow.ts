@@ -1,5 +1,5 @@
 /**
- * One entry point for growing a ViT: grow(source, targetConfig, method, options) → the target model,
+ * One entry point for growing a ViT or a GPT-style decoder: grow(source, targetConfig, method, options) → the target model,
  * the trainable operator when the method has one (mango, ligo), and its cost.
  *   mango          Mango TR-MPO operator, rank R (default 1), all four cores + aux trained
  *   ligo           LiGO: per-module depth mixing, then width expanders (hidden axis shared; per target
@@ -13,8 +13,7 @@
 import * as E from '../engine/index.ts';
 import type { Backend } from '../engine/index.ts';
 import { MangoError } from '../engine/index.ts';
-import { validateConfig, type ViTConfig } from '../models/config.ts';
-import { ViT } from '../models/vit.ts';
+import { createModel, validateModelConfig, type Model, type ModelConfig, type ModelFor } from '../models/architecture.ts';
 import { didYouMean } from '../models/suggest.ts';
 import { deepen, widen, type WidthKind } from './baselines/fixed.ts';
 import { checkHeadDim } from './baselines/index-maps.ts';
@@ -34,8 +33,8 @@ export interface GrowOptions extends Pick<MangoOptions, 'rank' | 'order' | 'nois
   net2netNoise?: number;
 }
 
-export interface GrowResult {
-  target: ViT;
+export interface GrowResult<M extends Model = Model> {
+  target: M;
   operator?: TrainableGrowth;
   /** the Mango cores, for inspection (method 'mango') */
   mango?: MangoOperator;
@@ -47,8 +46,8 @@ export interface GrowResult {
  * an unknown method, a smaller target, a different input/output format, a bad rank, a head-dimension change
  * for the head-wise methods, an MLP ratio the method cannot map.
  */
-export function checkGrowth(s: ViTConfig, targetConfig: ViTConfig, method: string, options: { rank?: number } = {}): asserts method is GrowthMethod {
-  validateConfig(targetConfig, 'target config');
+export function checkGrowth(s: ModelConfig, targetConfig: ModelConfig, method: string, options: { rank?: number } = {}): asserts method is GrowthMethod {
+  validateModelConfig(targetConfig, 'target config');
   if (!growthMethods.includes(method as GrowthMethod)) throw new MangoError(`unknown growth method "${method}"${didYouMean(method, growthMethods)}`, `use one of: ${growthMethods.join(', ')}`);
   if (method === 'scratch') return;
   checkGrowable(s, targetConfig);
@@ -63,12 +62,12 @@ export function checkGrowth(s: ViTConfig, targetConfig: ViTConfig, method: strin
   if (method === 'ligo' || targetConfig.dim > s.dim) checkHeadDim(s, targetConfig);
 }
 
-export async function grow(source: ViT, targetConfig: ViTConfig, method: GrowthMethod, options: GrowOptions = {}): Promise<GrowResult> {
+export async function grow<C extends ModelConfig>(source: Model, targetConfig: C, method: GrowthMethod, options: GrowOptions = {}): Promise<GrowResult<ModelFor<C>>> {
   const s = source.config;
   checkGrowth(s, targetConfig, method, options);
   const backend = options.backend ?? source.backend;
   const random = new E.Random(options.seed ?? 0);
-  const target = new ViT(targetConfig, { random, backend });
+  const target = createModel(targetConfig, { random, backend });
   const none = { operatorParameters: 0, operatorMacsPerStep: 0 };
   if (method === 'scratch') return { target, cost: none };
   if (method === 'mango') {

@@ -10,7 +10,7 @@
 import * as E from '../engine/index.ts';
 import type { Backend, Random, Tensor } from '../engine/index.ts';
 import { MangoError } from '../engine/index.ts';
-import type { ViTConfig } from '../models/config.ts';
+import { stemOf, type ModelConfig, type WidthRole } from '../models/architecture.ts';
 import type { GrowthOperator } from './operator.ts';
 
 const modules = ['attn.q', 'attn.k', 'attn.v', 'attn.proj', 'mlp.fc1', 'mlp.fc2', 'norm1', 'norm2'] as const;
@@ -19,7 +19,7 @@ export class LigoOperator implements GrowthOperator {
   private readonly expanders = new Map<string, Tensor>();
   private readonly depth = new Map<string, Tensor>();
 
-  constructor(readonly source: ViTConfig, readonly target: ViTConfig, options: { random: Random; backend: Backend; noise?: number }) {
+  constructor(readonly source: ModelConfig, readonly target: ModelConfig, options: { random: Random; backend: Backend; noise?: number }) {
     if (source.mlpRatio !== target.mlpRatio) throw new MangoError('LiGO needs the same MLP ratio in source and target', 'grow between configs with equal mlpRatio');
     const { random, backend } = options;
     const newRows = (added: number, from: number) => {
@@ -92,10 +92,11 @@ export class LigoOperator implements GrowthOperator {
     const get = (name: string) => source.get(name)!;
     const perLayer = (name: string) => Array.from({ length: this.source.depth }, (_, j) => get(`blocks.${j}.${name}`));
     const qkvPart = (name: string, k: number) => perLayer(`attn.qkv.${name}`).map((t) => t.slice([k * D1], [(k + 1) * D1]));
-    out.set('patch_embed.proj.weight', this.rows(get('patch_embed.proj.weight'), 'E_e'));
-    out.set('patch_embed.proj.bias', this.rows(get('patch_embed.proj.bias'), 'E_e'));
-    out.set('cls_token', this.columns(get('cls_token'), 'E_e'));
-    out.set('pos_embed', this.columns(get('pos_embed'), 'E_e'));
+    const stem = stemOf(this.source);
+    // One embedding expander E_e for the whole residual stream. LiGO promises no function preservation,
+    // so a norm before a tied head grows like any other ('splitRows' as 'rows').
+    const grown = (t: Tensor, role: WidthRole) => (role === 'columns' || role === 'readout' ? this.columns(t, 'E_e') : role === 'unchanged' ? t.mul(1) : this.rows(t, 'E_e'));
+    for (const [name, role] of stem.input) out.set(name, grown(get(name), role));
     for (let l = 0; l < this.target.depth; l++) {
       const b = (n: string) => `blocks.${l}.${n}`;
       for (const norm of ['norm1', 'norm2'] as const) {
@@ -115,10 +116,7 @@ export class LigoOperator implements GrowthOperator {
       out.set(b('mlp.fc2.weight'), this.rows(this.columns(this.mix(perLayer('mlp.fc2.weight'), `mlp.fc2.w.${l}`), `E_f.${l}`), 'E_e'));
       out.set(b('mlp.fc2.bias'), this.rows(this.mix(perLayer('mlp.fc2.bias'), `mlp.fc2.b.${l}`), 'E_e'));
     }
-    out.set('norm.weight', this.rows(get('norm.weight'), 'E_e'));
-    out.set('norm.bias', this.rows(get('norm.bias'), 'E_e'));
-    out.set('head.weight', this.columns(get('head.weight'), 'E_e'));
-    out.set('head.bias', get('head.bias').mul(1));
+    for (const [name, role] of stem.output) out.set(name, grown(get(name), role));
     return out;
   }
 

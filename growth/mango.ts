@@ -9,7 +9,7 @@
 import * as E from '../engine/index.ts';
 import type { Backend, Random, Tensor } from '../engine/index.ts';
 import { MangoError } from '../engine/index.ts';
-import type { ViTConfig } from '../models/config.ts';
+import { stemOf, type ModelConfig, type WidthRole } from '../models/architecture.ts';
 import { depthMap, duplicationMatrices, repeatedLayers } from './duplication.ts';
 import { checkGrowable } from './compatible.ts';
 import type { GrowthOperator } from './operator.ts';
@@ -68,7 +68,7 @@ export class MangoOperator implements GrowthOperator {
   /** Largest single buffer a chunk may need (the backend's binding limit; 128 MiB unless told). */
   maxBindingBytes = 128 * 2 ** 20;
 
-  constructor(readonly source: ViTConfig, readonly target: ViTConfig, readonly options: MangoOptions = {}) {
+  constructor(readonly source: ModelConfig, readonly target: ModelConfig, readonly options: MangoOptions = {}) {
     checkPackable(source);
     checkPackable(target);
     const R = options.rank ?? 1;
@@ -208,22 +208,24 @@ export class MangoOperator implements GrowthOperator {
     const { L1, L2 } = this.dims;
     const out = new Map<string, Tensor>();
     const widen = (x: Tensor) => x.reshape([-1, D1]).matmul(this.gOut);
-    const pe = source.get('patch_embed.proj.weight')!;
-    out.set('patch_embed.proj.weight', this.gOut.matmul(pe.reshape([D1, -1]), { transposeA: true }).reshape([D2, ...pe.shape.slice(1)]));
-    out.set('patch_embed.proj.bias', widen(source.get('patch_embed.proj.bias')!).reshape([D2]));
-    out.set('cls_token', widen(source.get('cls_token')!).reshape([1, 1, D2]));
-    const pos = source.get('pos_embed')!;
-    out.set('pos_embed', widen(pos).reshape([1, pos.shape[1], D2]));
+    const stem = stemOf(this.source);
+    const rowsOf = (t: Tensor) => (t.rank === 1 ? widen(t).reshape([D2]) : this.gOut.matmul(t.reshape([D1, -1]), { transposeA: true }).reshape([D2, ...t.shape.slice(1)]));
+    const grown: Record<WidthRole, (t: Tensor) => Tensor> = {
+      rows: rowsOf,
+      columns: (t) => widen(t).reshape([...t.shape.slice(0, -1), D2]),
+      readout: (t) => t.matmul(this.gIn),
+      // G_in starts as the splitting map F, so a final norm feeding a tied head splits its units (E·Fᵀ = I)
+      splitRows: (t) => t.reshape([1, D1]).matmul(this.gIn).reshape([D2]),
+      unchanged: (t) => t.mul(1),
+    };
+    for (const [name, role] of stem.input) out.set(name, grown[role](source.get(name)!));
     const lambda = this.depthMixing();
     for (const norm of ['norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias']) {
       const stacked = E.stack(Array.from({ length: L1 }, (_, l) => source.get(`blocks.${l}.${norm}`)!), 0);
       const mixed = widen(lambda.matmul(stacked, { transposeA: true }));
       for (let l = 0; l < L2; l++) out.set(`blocks.${l}.${norm}`, mixed.slice([l, 0], [l + 1, D2]).reshape([D2]));
     }
-    out.set('norm.weight', widen(source.get('norm.weight')!).reshape([D2]));
-    out.set('norm.bias', widen(source.get('norm.bias')!).reshape([D2]));
-    out.set('head.weight', source.get('head.weight')!.matmul(this.gIn));
-    out.set('head.bias', source.get('head.bias')!.mul(1));
+    for (const [name, role] of stem.output) out.set(name, grown[role](source.get(name)!));
     return out;
   }
 

@@ -1,5 +1,5 @@
 /**
- * The layer tensor M [B=12, D+1, D, L] of a ViT (mango-spec §1.2, canonical packing): per layer the 12
+ * The layer tensor M [B=12, D+1, D, L] of a Transformer (ViT or decoder) (mango-spec §1.2, canonical packing): per layer the 12
  * weight blocks in "x·W" (in×out) form — Q, K, V, O (D×D), the four D-wide column chunks of W_IN and the
  * four D-high row chunks of W_OUT — each with its bias as row D (W_OUT's bias split as b/4 per chunk).
  * Unpacking is the exact inverse and is written in engine ops, so gradients flow from a target model
@@ -8,18 +8,18 @@
 import * as E from '../engine/index.ts';
 import type { Tensor } from '../engine/index.ts';
 import { MangoError } from '../engine/index.ts';
-import type { ViTConfig } from '../models/config.ts';
+import type { TransformerShape } from '../models/architecture.ts';
 
 export const blocksPerLayer = 12;
 /** Blocks whose output is added to the residual stream: W_O and the four W_OUT chunks. */
 export const residualOutputBlocks: readonly number[] = [3, 8, 9, 10, 11];
 
-export function checkPackable(config: ViTConfig): void {
+export function checkPackable(config: TransformerShape): void {
   if (config.mlpRatio !== 4) throw new MangoError(`packing needs an MLP ratio of 4 (got ${config.mlpRatio})`, 'grow between configs with mlpRatio 4');
 }
 
 /** M [12, D+1, D, L] from named parameters (source weights; no gradient). */
-export function packLayers(params: ReadonlyMap<string, Tensor>, config: ViTConfig): Tensor {
+export function packLayers(params: ReadonlyMap<string, Tensor>, config: TransformerShape): Tensor {
   checkPackable(config);
   const d = config.dim;
   return E.noGrad(() => E.tidy(() => {
@@ -42,8 +42,8 @@ export function packLayers(params: ReadonlyMap<string, Tensor>, config: ViTConfi
   }));
 }
 
-/** Named block parameters of a ViT with `config` from its layer tensor M [12, D+1, D, L] (differentiable). */
-export function unpackLayers(m: Tensor, config: ViTConfig): Map<string, Tensor> {
+/** Named block parameters of a Transformer with `config` from its layer tensor M [12, D+1, D, L] (differentiable). */
+export function unpackLayers(m: Tensor, config: TransformerShape): Map<string, Tensor> {
   const d = config.dim;
   const out = new Map<string, Tensor>();
   const byLayer = m.permute([3, 0, 1, 2]);

@@ -5,18 +5,18 @@
  */
 import * as E from '../engine/index.ts';
 import type { Tensor } from '../engine/index.ts';
-import { Batches, type BatchPosition } from '../models/data/batches.ts';
+import { Batches, type BatchPosition, type BatchSource } from '../models/data/batches.ts';
 import type { Dataset } from '../models/data/dataset.ts';
-import { trainFlopsPerImage } from '../models/flops.ts';
 import { AdamW, cosineWithWarmup } from '../models/optim/optimizer.ts';
 import { progress } from '../models/train/progress.ts';
-import { batchLoss, trainStep } from '../models/train/step.ts';
-import type { ViT } from '../models/vit.ts';
+import { batchLoss, trainStep, type ModelBatch } from '../models/train/step.ts';
+import { trainFlopsPerExample, type Model } from '../models/architecture.ts';
 import type { GrowthOperator } from './operator.ts';
 
 export interface OperatorTrainingOptions {
   steps: number;
-  data: Dataset;
+  /** the images to train on (batched here), or, for any model, a batch source of its own (token windows) */
+  data: Dataset | BatchSource<ModelBatch>;
   batchSize: number;
   lr: number;
   warmupSteps?: number;
@@ -39,19 +39,19 @@ export class TrainableGrowth {
   /** Detached views of the source's parameters: a constant of the operator, so backward computes no gradient for it. */
   private readonly frozenSource: Map<string, Tensor>;
 
-  constructor(readonly source: ViT, readonly target: ViT, readonly operator: GrowthOperator) {
+  constructor(readonly source: Model, readonly target: Model, readonly operator: GrowthOperator) {
     this.frozenSource = new Map(source.namedParameters().map(([name, t]) => [name, t.detach().keep()]));
   }
 
   /** FLOPs of one operator step on a batch of `batchSize` images. */
   stepFlops(batchSize: number): number {
-    return trainFlopsPerImage(this.target.config) * batchSize + 3 * 2 * this.operator.macs();
+    return trainFlopsPerExample(this.target.config) * batchSize + 3 * 2 * this.operator.macs();
   }
 
   async trainOperator(options: OperatorTrainingOptions): Promise<OperatorTrainingResult> {
     const backend = this.target.backend;
     const optimizer = new AdamW(this.operator.namedParameters(), { weightDecay: options.weightDecay ?? 0 });
-    const batches = new Batches(options.data, options.batchSize, options.seed ?? 0);
+    const batches: BatchSource<ModelBatch> = 'at' in options.data ? options.data : new Batches(options.data, options.batchSize, options.seed ?? 0);
     let position: BatchPosition = { epoch: 0, batch: 0 };
     const losses: number[] = [];
     const bar = progress('operator', options.steps, options.showProgress ?? true);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes a Debian bookworm machine ready for this project: a Vulkan driver Dawn accepts and the
-# Fashion-MNIST dataset. Idempotent: does nothing (quickly) when everything is already in place.
+# Makes a Debian bookworm machine ready for this project: a Vulkan driver Dawn accepts, the
+# Fashion-MNIST dataset and the language-model corpus (Jane Austen's six novels, from Debian's
+# r-cran-janeaustenr). Idempotent: does nothing (quickly) when everything is already in place.
 # With --bench it also installs what the benchmarks compare against: Debian's PyTorch (python3-torch, for
 # /usr/bin/python3) on OpenBLAS, with libblas.so.3 pointed at OpenBLAS rather than the reference BLAS.
 # With --interop it installs Debian's PyTorch alone, for the PyTorch continuation check (.ci/run).
@@ -19,6 +20,10 @@ for arg in "$@"; do
 done
 
 DATASET_DIR=/usr/share/datasets/fashion-mnist
+# The text corpus: r-cran-janeaustenr's data files (R's lazy-load database, read by models/data/rdata.ts).
+TEXT_DIR=/usr/share/datasets/janeaustenr
+TEXT_PACKAGE=r-cran-janeaustenr
+TEXT_R_DIR=/usr/lib/R/site-library/janeaustenr/data   # where the package itself puts them, with R installed
 MIN_MESA_MAJOR=23
 BENCH_PACKAGES="python3-torch libopenblas0-pthread"
 BENCH_ARCH="$(uname -m)-linux-gnu"   # Debian's multiarch folder: x86_64-linux-gnu, aarch64-linux-gnu
@@ -30,6 +35,8 @@ explain_manual_steps() {
      (Debian: mesa-vulkan-drivers from bookworm-backports; Ubuntu >= 24.04: mesa-vulkan-drivers), plus libvulkan1.
   2. Fashion-MNIST in IDX gzip form at /usr/share/datasets/fashion-mnist/ (Debian: dataset-fashion-mnist),
      or pass --data-dir <folder> to the CLI / set MANGO_DATA_DIR.
+  3. For language models: the Jane Austen corpus, data/Rdata.rdb and data/Rdata.rdx of Debian's (or CRAN's)
+     janeaustenr package, copied to /usr/share/datasets/janeaustenr/; or give your own .txt file or folder.
   Then run: npm ci && npm test
 TXT
 }
@@ -82,6 +89,28 @@ else
   say "installing dataset-fashion-mnist (Fashion-MNIST, IDX gzip) into $DATASET_DIR"
   apt-get install -y -qq dataset-fashion-mnist >/dev/null
   ls "$DATASET_DIR"/train-images-idx3-ubyte.gz >/dev/null || fail "dataset-fashion-mnist installed but $DATASET_DIR has no train-images-idx3-ubyte.gz"
+fi
+
+if [ -s "$TEXT_DIR/Rdata.rdb" ] && [ -s "$TEXT_DIR/Rdata.rdx" ]; then
+  say "Jane Austen corpus present in $TEXT_DIR"
+elif [ -s "$TEXT_R_DIR/Rdata.rdb" ] && [ -s "$TEXT_R_DIR/Rdata.rdx" ]; then
+  say "Jane Austen corpus present in $TEXT_R_DIR ($TEXT_PACKAGE installed with R)"
+else
+  # The package's data files only: installing the package itself would pull in R (r-base-core and its
+  # libraries, 100+ MB on a bare machine) that nothing here runs. apt-get download checks the .deb against
+  # the signed archive index, as an install does.
+  apt_update
+  say "unpacking $TEXT_PACKAGE's data (Jane Austen's six novels, public domain) into $TEXT_DIR"
+  work=$(mktemp -d)
+  (cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$TEXT_PACKAGE")
+  dpkg-deb -x "$work"/"$TEXT_PACKAGE"_*.deb "$work/root"
+  mkdir -p "$TEXT_DIR"
+  cp "$work/root$TEXT_R_DIR/Rdata.rdb" "$work/root$TEXT_R_DIR/Rdata.rdx" "$TEXT_DIR/"
+  cp "$work/root/usr/share/doc/$TEXT_PACKAGE/copyright" "$TEXT_DIR/copyright"
+  cp "$work/root/usr/lib/R/site-library/janeaustenr/DESCRIPTION" "$TEXT_DIR/DESCRIPTION"
+  dpkg-deb -f "$work"/"$TEXT_PACKAGE"_*.deb Package Version > "$TEXT_DIR/SOURCE"
+  rm -rf "$work"
+  [ -s "$TEXT_DIR/Rdata.rdb" ] || fail "$TEXT_PACKAGE unpacked but $TEXT_DIR has no Rdata.rdb"
 fi
 
 if [ $interop = 1 ] && [ $bench = 0 ]; then

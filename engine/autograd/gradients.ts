@@ -90,8 +90,8 @@ export const gradientRules = {
     return [dx, dgamma.reshape(gamma.shape), dbeta.reshape(beta.shape)];
   },
 
-  attention: (dy, { saved: [q, k, v, out, lse], attrs: { scale } }) => ops.attentionBackward(dy, q, k, v, out, lse, scale),
-  selfAttention: (dy, { saved: [qkv, out, lse], attrs: { heads, scale } }) => [ops.selfAttentionBackward(dy, qkv, out, lse, heads, scale)],
+  attention: (dy, { saved: [q, k, v, out, lse], attrs: { scale, causal } }) => ops.attentionBackward(dy, q, k, v, out, lse, scale, causal),
+  selfAttention: (dy, { saved: [qkv, out, lse], attrs: { heads, scale, causal } }) => [ops.selfAttentionBackward(dy, qkv, out, lse, heads, scale, causal)],
 
   reshape: (dy, { attrs: { shape } }) => [ops.reshape(dy, shape)],
   permute: (dy, { attrs: { order } }) => {

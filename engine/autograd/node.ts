@@ -21,8 +21,8 @@ interface OtherAttrs {
   softmax: None; logSoftmax: None;
   crossEntropy: { smoothing: number };
   layerNorm: None;
-  attention: { scale: number };
-  selfAttention: { heads: number; scale: number };
+  attention: { scale: number; causal: boolean };
+  selfAttention: { heads: number; scale: number; causal: boolean };
   reshape: { shape: readonly number[] };
   permute: { order: readonly number[] };
   expand: { shape: readonly number[] };

@@ -114,10 +114,11 @@ export interface Backend {
   crossEntropy(logits: View, labels: View, smoothing: number): BufferHandle;
   /**
    * softmax(q·kᵀ·scale)·v for q [...batch, Tq, d], k and v [...batch, Tk, d] (same batch axes).
+   * `causal`: query i sees only keys j ≤ i + Tk − Tq (callers ensure Tq ≤ Tk, so no query sees none).
    * Output [...batch, Tq, d] in a fresh buffer, laid out with `outStrides` (a permutation of a dense
    * layout, e.g. heads interleaved) or contiguous; lse contiguous [...batch, Tq].
    */
-  attention(q: View, k: View, v: View, scale: number, outStrides?: readonly number[]): AttentionResult;
+  attention(q: View, k: View, v: View, scale: number, causal: boolean, outStrides?: readonly number[]): AttentionResult;
   /**
    * Times alternative kernel configurations for the problems seen since the last call and keeps the fastest
    * (cached per device). Results never change, only speed. Backends without tuning omit it.
@@ -125,13 +126,13 @@ export interface Backend {
   tuneKernels?(): Promise<KernelTuningReport | undefined>;
   /** Whether the fused attention primitive is the faster route for this many keys (default: yes). */
   prefersFusedAttention?(keys: number): boolean;
-  /** Gradients of attention; dq/dk/dv contiguous in q/k/v's shapes. */
-  attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads;
+  /** Gradients of attention (with the forward pass's `causal`); dq/dk/dv contiguous in q/k/v's shapes. */
+  attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, causal: boolean): AttentionGrads;
   /**
    * Gradients of attention for q, k, v that are views of one storage of `size` elements which they cover
    * exactly (a fused qkv projection): dq, dk, dv at q's, k's and v's own positions in one new buffer.
    */
-  selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): BufferHandle;
+  selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, causal: boolean, size: number): BufferHandle;
   /**
    * One AdamW step (decoupled weight decay, PyTorch's order) for equal-size buffers; the gradient is first
    * multiplied by `gradScale` (one value, e.g. a clipping factor still on the device) when given.

@@ -1,11 +1,12 @@
 /** Neural-network ops: softmax family, cross-entropy, layer norm, dropout, attention and self-attention (with their backward ops for the gradient rules). */
 import { noGrad, record } from '../autograd/node.ts';
-import type { View } from '../backend/backend.ts';
+import type { Backend, View } from '../backend/backend.ts';
 import { ShapeError } from '../errors.ts';
 import { Random } from '../random.ts';
 import { formatShape, normalizeAxis } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 import { defaultRandom, fromArray } from './create.ts';
+import { where } from './elementwise.ts';
 import { mean } from './reduce.ts';
 import { matmul } from './matmul.ts';
 import { transpose } from './movement.ts';
@@ -53,70 +54,98 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: { labelSmo
   return out;
 }
 
+export interface AttentionOptions {
+  /** Autoregressive masking: query i attends to keys j ≤ i + Tk − Tq only (j ≤ i when Tq = Tk). */
+  causal?: boolean;
+}
+
 /**
  * Scaled-dot-product attention softmax(q·kᵀ·scale)·v for q [..., Tq, d] and k, v [..., Tk, d] with equal
  * leading axes; scale defaults to 1/√d. Uses the backend's fused primitive (one kernel forward, two
- * backward) where the backend says it is faster, else GEMM → softmax → GEMM.
+ * backward) where the backend says it is faster, else GEMM → (causal mask) → softmax → GEMM.
  */
-export function attention(q: Tensor, k: Tensor, v: Tensor, scale = 1 / Math.sqrt(q.shape[q.rank - 1])): Tensor {
+export function attention(q: Tensor, k: Tensor, v: Tensor, scale = 1 / Math.sqrt(q.shape[q.rank - 1]), options: AttentionOptions = {}): Tensor {
   const fused = q.backend.prefersFusedAttention?.(k.shape[k.rank - 2]) ?? true;
   if (!fused) {
+    if (options.causal) checkCausalShapes(q, k);
     const scores = matmul(q, k, { transposeB: true });
     const scaled = scores.mul(scale);
-    const probabilities = softmax(scaled);
+    const visible = options.causal ? causalMask(q.shape[q.rank - 2], k.shape[k.rank - 2], q.backend) : undefined;
+    // Masked scores get a finite stand-in for −∞ (WGSL may assume no infinities): exp underflows to 0.
+    const masked = visible ? where(visible, scaled, -1e30) : scaled;
+    const probabilities = softmax(masked);
     const out = matmul(probabilities, v);
     for (const t of [scores, scaled, probabilities]) t.dispose();
+    if (visible) for (const t of [visible, masked]) t.dispose();
     return out;
   }
-  return fusedAttention(q, k, v, scale);
+  return fusedAttention(q, k, v, scale, options);
+}
+
+/** 1 where query i may attend to key j (j ≤ i + keys − queries), else 0: [queries, keys]. */
+function causalMask(queries: number, keys: number, backend: Backend): Tensor {
+  const visible = new Float32Array(queries * keys);
+  for (let i = 0; i < queries; i++) visible.fill(1, i * keys, i * keys + Math.min(keys, i + 1 + keys - queries));
+  return fromArray(visible, [queries, keys], backend);
+}
+
+/** With fewer keys than queries the first queries would see no key at all. */
+function checkCausalShapes(q: Tensor, k: Tensor): void {
+  if (q.shape[q.rank - 2] > k.shape[k.rank - 2]) {
+    throw new ShapeError(`causal attention needs at least as many keys as queries, got q ${formatShape(q.shape)} and k ${formatShape(k.shape)}`);
+  }
 }
 
 /** The fused attention primitive regardless of the backend's preference (for tests and benchmarks). */
-export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale = 1 / Math.sqrt(q.shape[q.rank - 1])): Tensor {
+export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, scale = 1 / Math.sqrt(q.shape[q.rank - 1]), options: AttentionOptions = {}): Tensor {
   const lead = q.shape.slice(0, -2);
   const ok = q.rank >= 2 && k.rank === q.rank && v.rank === q.rank && k.shape.join() === v.shape.join()
     && k.shape.slice(0, -2).join() === lead.join() && k.shape[k.rank - 1] === q.shape[q.rank - 1];
   if (!ok) throw new ShapeError(`attention needs q [..., Tq, d] and k, v [..., Tk, d], got ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}`);
-  const { out, lse } = q.backend.attention(q.view(), k.view(), v.view(), scale);
+  const causal = options.causal ?? false;
+  if (causal) checkCausalShapes(q, k);
+  const { out, lse } = q.backend.attention(q.view(), k.view(), v.view(), scale, causal);
   const result = Tensor.fromBuffer(q.backend, out, q.shape);
   const lseT = Tensor.fromBuffer(q.backend, lse, q.shape.slice(0, -1));
-  record(result, 'attention', [q, k, v], [q, k, v, result, lseT], { scale });
+  record(result, 'attention', [q, k, v], [q, k, v, result, lseT], { scale, causal });
   lseT.dispose();
   return result;
 }
 
 /** Attention's backward as an op of its own (used by the gradient table; not itself differentiable). */
-export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, scale: number): [Tensor, Tensor, Tensor] {
-  const { dq, dk, dv } = q.backend.attentionBackward(dOut.view(), q.view(), k.view(), v.view(), out.view(), lse.view(), scale);
+export function attentionBackward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, scale: number, causal: boolean): [Tensor, Tensor, Tensor] {
+  const { dq, dk, dv } = q.backend.attentionBackward(dOut.view(), q.view(), k.view(), v.view(), out.view(), lse.view(), scale, causal);
   return [Tensor.fromBuffer(q.backend, dq, q.shape), Tensor.fromBuffer(q.backend, dk, k.shape), Tensor.fromBuffer(q.backend, dv, v.shape)];
 }
 
 /**
  * Multi-head self-attention straight from a fused projection: qkv [B, T, 3·H·d] holds q, k, v (in that
  * order, heads contiguous within each: timm's layout); returns softmax(q·kᵀ/√d)·v with heads merged back,
- * [B, T, H·d]. With the backend's fused kernels the heads are read in place, the output is written in
- * [B, T, H, d] order and the backward pass writes one packed d(qkv): no head transposes, no slice
- * gradients to pad and add. Otherwise it is composed from views, attention() and a transpose.
+ * [B, T, H·d] (`causal`: token i attends to tokens j ≤ i). With the backend's fused kernels the heads are
+ * read in place, the output is written in [B, T, H, d] order and the backward pass writes one packed
+ * d(qkv): no head transposes, no slice gradients to pad and add. Otherwise it is composed from views,
+ * attention() and a transpose.
  */
-export function selfAttention(qkv: Tensor, heads: number): Tensor {
+export function selfAttention(qkv: Tensor, heads: number, options: AttentionOptions = {}): Tensor {
   const [batch, tokens, width] = qkv.shape;
   if (qkv.rank !== 3 || heads < 1 || width % (3 * heads) !== 0) {
     throw new ShapeError(`selfAttention needs qkv [B, T, 3·heads·d] for ${heads} heads, got ${formatShape(qkv.shape)}`);
   }
+  const causal = options.causal ?? false;
   const headDim = width / (3 * heads);
   const dim = heads * headDim;
   if (!(qkv.backend.prefersFusedAttention?.(tokens) ?? true)) {
     const split = qkv.reshape([batch, tokens, 3, heads, headDim]).permute([2, 0, 3, 1, 4]);
     const [q, k, v] = [0, 1, 2].map((i) => split.slice([i], [i + 1]).squeeze(0));
-    return attention(q, k, v).transpose(1, 2).reshape([batch, tokens, dim]);
+    return attention(q, k, v, undefined, { causal }).transpose(1, 2).reshape([batch, tokens, dim]);
   }
   // Saved for the backward pass, which writes d(qkv) at the same positions: contiguous from offset 0.
   const packed = qkv.isContiguous() && qkv.offset === 0 ? qkv : noGrad(() => qkv.clone());
   const scale = 1 / Math.sqrt(headDim);
-  const { out, lse } = qkv.backend.attention(...headViews(packed, heads), scale, [tokens * dim, headDim, dim, 1]);
+  const { out, lse } = qkv.backend.attention(...headViews(packed, heads), scale, causal, [tokens * dim, headDim, dim, 1]);
   const result = Tensor.fromBuffer(qkv.backend, out, [batch, tokens, dim]);
   const lseT = Tensor.fromBuffer(qkv.backend, lse, [batch, heads, tokens]);
-  record(result, 'selfAttention', [qkv], [packed, result, lseT], { heads, scale });
+  record(result, 'selfAttention', [qkv], [packed, result, lseT], { heads, scale, causal });
   lseT.dispose();
   if (packed !== qkv) packed.dispose();
   return result;
@@ -138,9 +167,9 @@ function headViews(qkv: Tensor, heads: number): [View, View, View] {
 }
 
 /** selfAttention's backward as an op of its own: d(qkv) [B, T, 3·H·d] in one buffer. */
-export function selfAttentionBackward(dy: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, scale: number): Tensor {
+export function selfAttentionBackward(dy: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: number, scale: number, causal: boolean): Tensor {
   const grad = qkv.backend.selfAttentionBackward(splitHeads(dy.view(), heads), ...headViews(qkv, heads), splitHeads(out.view(), heads),
-    lse.view(), scale, qkv.size);
+    lse.view(), scale, causal, qkv.size);
   return Tensor.fromBuffer(qkv.backend, grad, qkv.shape);
 }
 

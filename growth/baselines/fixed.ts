@@ -4,7 +4,7 @@
  * (FPI maps + function-preserving noise) and deepen (identity blocks), StackBERT (depth by stacking).
  */
 import { MangoError, Random } from '../../engine/index.ts';
-import type { ViTConfig } from '../../models/config.ts';
+import { stemOf, type ModelConfig, type WidthRole } from '../../models/architecture.ts';
 import type { HostTensor } from '../../models/checkpoint/host-tensor.ts';
 import { axisMap, checkHeadDim, expandLinear, expandVector, headAxis, headDimOf, type AxisMap } from './index-maps.ts';
 
@@ -21,7 +21,7 @@ const concatRows = (parts: HostTensor[]): HostTensor => ({
 });
 
 /** Widens every parameter of a source model to target width (same depth). */
-export function widen(state: State, source: ViTConfig, target: ViTConfig, kind: WidthKind, random: Random, noise = 1e-2): State {
+export function widen(state: State, source: ModelConfig, target: ModelConfig, kind: WidthKind, random: Random, noise = 1e-2): State {
   checkHeadDim(source, target);
   const [D1, D2] = [source.dim, target.dim];
   const extra = kind === 'fpi' ? 'balanced' : 'random';
@@ -29,7 +29,7 @@ export function widen(state: State, source: ViTConfig, target: ViTConfig, kind: 
   const out: State = new Map();
   const get = (name: string) => {
     const t = state.get(name);
-    if (!t) throw new MangoError(`source model has no parameter ${name}`, 'grow from a checkpoint of a ViT written by mango');
+    if (!t) throw new MangoError(`source model has no parameter ${name}`, 'grow from a complete checkpoint of the source model');
     return t;
   };
   const noiseOption = kind === 'net2net' ? { noise: { scale: noise, random } } : {};
@@ -39,12 +39,16 @@ export function widen(state: State, source: ViTConfig, target: ViTConfig, kind: 
     out.set(`${prefix}.weight`, grown.weight);
     if (grown.bias) out.set(`${prefix}.bias`, grown.bias);
   };
-  const patch = get('patch_embed.proj.weight');
-  out.set('patch_embed.proj.weight', expandLinear({ weight: { shape: [D1, patch.data.length / D1], data: patch.data } }, hidden, undefined).weight);
-  out.get('patch_embed.proj.weight')!.shape = [D2, ...patch.shape.slice(1)];
-  out.set('patch_embed.proj.bias', expandVector(get('patch_embed.proj.bias'), hidden, D1));
-  out.set('cls_token', expandVector(get('cls_token'), hidden, D1));
-  out.set('pos_embed', expandVector(get('pos_embed'), hidden, D1));
+  const stem = stemOf(source);
+  const grownStem = (name: string, role: WidthRole) => {
+    const t = get(name);
+    if (role === 'columns' || (role === 'rows' && t.shape.length === 1)) out.set(name, expandVector(t, hidden, D1));
+    else if (role === 'rows') out.set(name, { ...expandLinear({ weight: { shape: [D1, t.data.length / D1], data: t.data } }, hidden, undefined).weight, shape: [D2, ...t.shape.slice(1)] });
+    else if (role === 'splitRows') out.set(name, { shape: [D2], data: expandLinear({ weight: { shape: [1, D1], data: t.data } }, undefined, hidden).weight.data });
+    else if (role === 'readout') linear(name.replace(/\.weight$/, ''), undefined, hidden);
+    else if (!out.has(name)) out.set(name, t);   // unchanged (a readout's bias is already set with its weight)
+  };
+  for (const [name, role] of stem.input) grownStem(name, role);
   for (let l = 0; l < source.depth; l++) {
     const b = (name: string) => `blocks.${l}.${name}`;
     const above = kind === 'aki' && l + 1 < source.depth ? (name: string) => `blocks.${l + 1}.${name}` : undefined;
@@ -62,8 +66,7 @@ export function widen(state: State, source: ViTConfig, target: ViTConfig, kind: 
     linear(b('mlp.fc1'), ffn, hidden, above?.('mlp.fc1'), 'rows');
     linear(b('mlp.fc2'), hidden, ffn, above?.('mlp.fc2'), 'cols');
   }
-  for (const p of ['weight', 'bias']) out.set(`norm.${p}`, expandVector(get(`norm.${p}`), hidden, D1));
-  linear('head', undefined, hidden);
+  for (const [name, role] of stem.output) grownStem(name, role);
   return out;
 }
 

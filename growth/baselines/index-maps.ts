@@ -1,11 +1,11 @@
 /**
- * Index-map growth of a ViT (growth-baselines.md §2): every axis that grows gets a map g from target
+ * Index-map growth of a Transformer (growth-baselines.md §2): every axis that grows gets a map g from target
  * index to source index; matrices copy their out-side through g_out and split their in-side by the copy
  * count, so W'·h' = W·h while hidden vectors are exact copies. Used by bert2BERT-FPI/AKI and Net2Net;
  * depth by stacking (StackBERT) or identity blocks (Net2Net deepen).
  */
 import { Random, MangoError } from '../../engine/index.ts';
-import type { ViTConfig } from '../../models/config.ts';
+import type { TransformerShape } from '../../models/architecture.ts';
 import type { HostTensor } from '../../models/checkpoint/host-tensor.ts';
 
 export interface AxisMap {
@@ -102,11 +102,11 @@ export function expandVector(v: HostTensor, map: AxisMap, axisSize: number): Hos
   return { shape: [...v.shape.slice(0, -1), map.map.length], data: out };
 }
 
-export function headDimOf(config: ViTConfig): number {
+export function headDimOf(config: TransformerShape): number {
   return config.dim / config.heads;
 }
 
-export function checkHeadDim(source: ViTConfig, target: ViTConfig): void {
+export function checkHeadDim(source: TransformerShape, target: TransformerShape): void {
   if (headDimOf(source) !== headDimOf(target)) {
     throw new MangoError(`head-wise growth needs the same head dimension (source ${headDimOf(source)}, target ${headDimOf(target)})`,
       'grow width by adding heads: target heads = source heads × target width / source width');

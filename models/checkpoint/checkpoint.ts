@@ -6,14 +6,14 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig, type ViTConfig } from '../config.ts';
+import { validateModelConfig, type ModelConfig } from '../architecture.ts';
 import type { BatchPosition } from '../data/batches.ts';
 import type { HostTensor } from './host-tensor.ts';
 import { CheckpointError, readSafetensors, writeSafetensors } from './safetensors.ts';
 import { makeFolder } from '../../io/files.ts';
 
 export interface RunState {
-  config: ViTConfig;
+  config: ModelConfig;
   step: number;
   position: BatchPosition;
   /** training FLOPs spent so far (analytic) */
@@ -71,7 +71,7 @@ export function loadCheckpoint(path: string): Checkpoint {
   let state: RunState;
   try {
     state = JSON.parse(file.metadata.state);
-    validateConfig(state.config, `${path} config`);
+    validateModelConfig(state.config, `${path} config`);
   } catch (cause) {
     throw new CheckpointError(`${path}: the run state in its metadata is unreadable (${(cause as Error).message})`, 'use an earlier checkpoint', { cause });
   }

@@ -55,7 +55,13 @@ export interface BatchPosition {
   batch: number;
 }
 
-export class Batches {
+/** Training batches by position, resumable: image Batches, token windows. */
+export interface BatchSource<B> {
+  at(position: BatchPosition): B;
+  next(position: BatchPosition): BatchPosition;
+}
+
+export class Batches implements BatchSource<Batch> {
   private order: { epoch: number; permutation: Int32Array } | undefined;
 
   constructor(readonly data: Dataset, readonly batchSize: number, readonly seed: number, readonly augmentation?: Augmentation) {}

@@ -27,6 +27,16 @@ export class Linear extends Module {
   }
 }
 
+/** A [count, dim] table of vectors (token and position embeddings, an untied LM head), truncated-normal initialised. */
+export class Embedding extends Module {
+  constructor(readonly count: number, readonly dim: number, { random, backend }: InitContext) {
+    super();
+    this.parameter('weight', E.truncatedNormal([count, dim], { std: initStd, random, backend }));
+  }
+
+  get weight(): Tensor { return this.own('weight'); }
+}
+
 export class LayerNorm extends Module {
   constructor(dim: number, { backend }: InitContext, readonly eps = 1e-6) {
     super();
@@ -45,7 +55,8 @@ export class LayerNorm extends Module {
 export class Attention extends Module {
   readonly qkv: Linear;
   readonly proj: Linear;
-  constructor(readonly dim: number, readonly heads: number, context: InitContext) {
+  /** causal: token i attends to tokens ≤ i (a decoder) */
+  constructor(readonly dim: number, readonly heads: number, context: InitContext, readonly causal = false) {
     super();
     this.qkv = this.child('qkv', new Linear(dim, 3 * dim, context));
     this.proj = this.child('proj', new Linear(dim, dim, context));
@@ -53,21 +64,21 @@ export class Attention extends Module {
 
   /** x [B, T, D]; q, k, v are the row blocks Q, K, V of one fused projection (qkv.weight), read in place. */
   forward(x: Tensor): Tensor {
-    return this.proj.forward(E.selfAttention(this.qkv.forward(x), this.heads));
+    return this.proj.forward(E.selfAttention(this.qkv.forward(x), this.heads, { causal: this.causal }));
   }
 }
 
 export class Mlp extends Module {
   readonly fc1: Linear;
   readonly fc2: Linear;
-  constructor(dim: number, hidden: number, context: InitContext) {
+  constructor(dim: number, hidden: number, context: InitContext, readonly gelu: 'none' | 'tanh' = 'none') {
     super();
     this.fc1 = this.child('fc1', new Linear(dim, hidden, context));
     this.fc2 = this.child('fc2', new Linear(hidden, dim, context));
   }
 
   forward(x: Tensor): Tensor {
-    return this.fc2.forward(this.fc1.forward(x).gelu());
+    return this.fc2.forward(this.fc1.forward(x).gelu(this.gelu));
   }
 }
 
@@ -76,6 +87,12 @@ export interface BlockOptions {
   /** probability of skipping this block's residual branches (stochastic depth) while training */
   dropPath: number;
   random: Random;
+  /** a decoder block: causal self-attention (default false) */
+  causal?: boolean;
+  /** GELU's form: exact ('none', timm's ViT) or the tanh approximation (GPT-2's gelu_new) */
+  gelu?: 'none' | 'tanh';
+  /** the layer norms' epsilon (timm's ViT 1e-6, GPT-2 1e-5) */
+  eps?: number;
 }
 
 /** Pre-LN transformer block: x + attn(norm1(x)), then + mlp(norm2(x)). */
@@ -86,10 +103,10 @@ export class Block extends Module {
   readonly mlp: Mlp;
   constructor(dim: number, heads: number, mlpRatio: number, context: InitContext, private readonly options: BlockOptions) {
     super();
-    this.norm1 = this.child('norm1', new LayerNorm(dim, context));
-    this.attn = this.child('attn', new Attention(dim, heads, context));
-    this.norm2 = this.child('norm2', new LayerNorm(dim, context));
-    this.mlp = this.child('mlp', new Mlp(dim, Math.round(dim * mlpRatio), context));
+    this.norm1 = this.child('norm1', new LayerNorm(dim, context, options.eps));
+    this.attn = this.child('attn', new Attention(dim, heads, context, options.causal));
+    this.norm2 = this.child('norm2', new LayerNorm(dim, context, options.eps));
+    this.mlp = this.child('mlp', new Mlp(dim, Math.round(dim * mlpRatio), context, options.gelu));
   }
 
   forward(x: Tensor): Tensor {

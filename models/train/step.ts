@@ -3,7 +3,8 @@ import * as E from '../../engine/index.ts';
 import type { Backend, Tensor } from '../../engine/index.ts';
 import type { Batch } from '../data/batches.ts';
 import { clippedStep, type Optimizer } from '../optim/optimizer.ts';
-import type { ViT } from '../vit.ts';
+import { GPT, type LMBatch } from '../lm/gpt.ts';
+import type { Model } from '../architecture.ts';
 
 export interface StepOptions {
   backend: Backend;
@@ -30,7 +31,15 @@ export async function trainStep(options: StepOptions): Promise<number> {
   return value;
 }
 
-/** The model's cross-entropy on a batch. */
-export function batchLoss(model: ViT, batch: Batch, labelSmoothing = 0): Tensor {
+/** A batch of either family: labelled images, or next-token examples. */
+export type ModelBatch = Batch | LMBatch;
+
+/** The model's cross-entropy on a batch (a decoder's: mean over every next-token prediction). */
+export function batchLoss(model: Model, batch: ModelBatch, labelSmoothing = 0): Tensor {
+  if (model instanceof GPT) {
+    if (!('inputs' in batch)) throw new E.MangoError('a language model was handed an image batch', 'train a decoder on token data');
+    return model.loss(batch.inputs, batch.targets, labelSmoothing);
+  }
+  if (!('images' in batch)) throw new E.MangoError('an image model was handed a token batch', 'train a ViT on image data');
   return E.crossEntropy(model.forward(E.fromArray(batch.images, batch.shape)), E.fromArray(batch.labels, [batch.labels.length]), { labelSmoothing });
 }

@@ -9,16 +9,17 @@ import { MangoError } from '../../engine/index.ts';
 import { latestCheckpoint, saveCheckpoint, type RunState } from '../checkpoint/checkpoint.ts';
 import { makeFolder } from '../../io/files.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
-import { Batches, type Augmentation, type BatchPosition } from '../data/batches.ts';
-import type { Dataset } from '../data/dataset.ts';
-import { trainFlopsPerImage } from '../flops.ts';
+import { Batches, type Augmentation, type BatchPosition, type BatchSource } from '../data/batches.ts';
+import { TokenBatches } from '../data/token-batches.ts';
+import { trainFlopsPerExample, type Model } from '../architecture.ts';
+import { GPT } from '../lm/gpt.ts';
+import { isTokenSplit } from '../lm/token-split.ts';
 import { AdamW, cosineWithWarmup, SGD, type Optimizer } from '../optim/optimizer.ts';
-import type { ViT } from '../vit.ts';
-import { evaluate } from './evaluate.ts';
+import { evaluate, type SplitData } from './evaluate.ts';
 import { MetricsCsv } from './metrics-csv.ts';
 import { progress } from './progress.ts';
 import { appendRunLine } from './run-line.ts';
-import { batchLoss, trainStep } from './step.ts';
+import { batchLoss, trainStep, type ModelBatch } from './step.ts';
 
 /** A step on a synchronous backend never waits on I/O; this lets Ctrl-C and other events reach the loop. */
 const letSignalsIn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -27,9 +28,10 @@ const letSignalsIn = () => new Promise<void>((resolve) => setImmediate(resolve))
 export class TrainingDivergedError extends MangoError {}
 
 export interface TrainOptions {
-  model: ViT;
-  train: Dataset;
-  test: Dataset;
+  model: Model;
+  /** images for a ViT; a token split for a decoder (trained on windows of its context) */
+  train: SplitData;
+  test: SplitData;
   batchSize: number;
   steps: number;
   lr: number;
@@ -62,7 +64,7 @@ export interface TrainOptions {
   extra?: Record<string, unknown>;
   onEval?: (point: EvalPoint) => void;
   /** a held-out split evaluated next to the test set at every evaluation (for choosing settings without the test set) */
-  validation?: Dataset;
+  validation?: SplitData;
   /** ends the run after an evaluation for which it returns true (e.g. once a savings bar is passed) */
   stopWhen?: (point: EvalPoint) => boolean;
   /** called after every step with the step number (1-based) and its loss */
@@ -97,24 +99,35 @@ export interface TrainResult {
 }
 
 /** The model evaluated on the test set (and the validation split, when there is one) at `step` / `flops`. */
-export async function evaluationPoint(model: ViT, step: number, flops: number, test: Dataset, validation?: Dataset): Promise<EvalPoint> {
+export async function evaluationPoint(model: Model, step: number, flops: number, test: SplitData, validation?: SplitData): Promise<EvalPoint> {
   const onTest = await evaluate(model, test);
   const onValidation = validation && await evaluate(model, validation);
   return { step, flops, accuracy: onTest.accuracy, loss: onTest.loss, ...(onValidation ? { validationAccuracy: onValidation.accuracy, validationLoss: onValidation.loss } : {}) };
 }
 
-function makeOptimizer(kind: 'adamw' | 'sgd', model: ViT, weightDecay: number): Optimizer {
+function makeOptimizer(kind: 'adamw' | 'sgd', model: Model, weightDecay: number): Optimizer {
   const params = model.namedParameters();
   return kind === 'sgd' ? new SGD(params, { momentum: 0.9, weightDecay }) : new AdamW(params, { weightDecay });
 }
 
+/** The model's training batches: shuffled images, or seeded windows of the decoder's context over a token split. */
+function trainingBatches(options: TrainOptions): BatchSource<ModelBatch> & { perEpoch: number } {
+  const { model, train, batchSize } = options;
+  const seed = options.seed ?? 0;
+  if (model instanceof GPT) {
+    if (!isTokenSplit(train)) throw new MangoError(`a language model cannot train on the image data ${train.name}`, 'train a decoder on a text corpus (--data austen, or --data text --data-dir <folder>)');
+    return new TokenBatches(train.tokens, model.config.context, batchSize, seed);
+  }
+  if (isTokenSplit(train)) throw new MangoError(`an image model cannot train on the text split ${train.name}`, 'train a ViT on image data');
+  return new Batches(train, batchSize, seed, options.augmentation);
+}
+
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { model, batchSize, steps } = options;
-  const seed = options.seed ?? 0;
-  const batches = new Batches(options.train, batchSize, seed, options.augmentation);
-  if (batches.perEpoch === 0) throw new MangoError(`batch size ${batchSize} is larger than the ${options.train.count} training examples`, 'use a smaller --batch');
+  const batches = trainingBatches(options);
+  if (batches.perEpoch === 0 && !isTokenSplit(options.train)) throw new MangoError(`batch size ${batchSize} is larger than the ${options.train.count} training examples`, 'use a smaller --batch');
   const optimizer = makeOptimizer(options.optimizer ?? 'adamw', model, options.weightDecay ?? 0.05);
-  const flopsPerStep = trainFlopsPerImage(model.config) * batchSize;
+  const flopsPerStep = trainFlopsPerExample(model.config) * batchSize;
   const log = (entry: Record<string, unknown>) => {
     if (options.outDir) appendRunLine(join(options.outDir, 'log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   };

@@ -10,11 +10,13 @@ import * as E from '../../engine/index.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../models/checkpoint/checkpoint.ts';
 import { resolveConfig } from '../../models/config.ts';
 import { ViT } from '../../models/vit.ts';
+import { isGPTConfig } from '../../models/lm/gpt-config.ts';
 
 let path = process.argv[2];
 let model: ViT;
 if (path) {
   const checkpoint = loadCheckpoint(path);
+  if (isGPTConfig(checkpoint.state.config)) throw new Error(`${path} is a language-model checkpoint; this script compares ViTs`);
   model = new ViT(checkpoint.state.config);
   model.loadState(checkpoint.model);
 } else {

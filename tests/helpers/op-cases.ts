@@ -6,6 +6,7 @@ import * as fc from 'fast-check';
 import * as E from '../../engine/index.ts';
 import { broadcastPair, shape, values, type Domain } from './arbitraries.ts';
 import { binaryTable, unaryTable } from '../../engine/elementwise-table.ts';
+import { withFlags } from '../../engine/flags.ts';
 import type { OpCheck } from './check-op.ts';
 import * as R from './reference.ts';
 
@@ -83,6 +84,26 @@ const matmulProblem = fc.record({ m: fc.integer({ min: 1, max: 5 }), k: fc.integ
     const sb = [...p.bb, ...(p.tb ? [p.n, p.k] : [p.k, p.n])];
     return fc.tuple(fc.constant({ ...p, sa, sb }), values(sa), values(sb));
   });
+
+/** q, k, v of a fused projection qkv [b, t, 3·h·d] (timm's layout) as [b, h, t, d] each. */
+function splitQkv(qkv: R.Ref, b: number, t: number, h: number, d: number): [R.Ref, R.Ref, R.Ref] {
+  const split = R.permute({ shape: [b, t, 3, h, d], data: qkv.data }, [2, 0, 3, 1, 4]);
+  const [q, k, v] = [0, 1, 2].map((i) => ({ shape: [b, h, t, d], data: R.slice(split, [i, 0, 0, 0, 0], [i + 1, b, h, t, d]).data }));
+  return [q, k, v];
+}
+
+/** Heads [b, h, t, d] merged back to [b, t, h·d]. */
+function mergeHeads(heads: R.Ref): R.Ref {
+  const [b, h, t, d] = heads.shape;
+  return { shape: [b, t, h * d], data: R.permute(heads, [0, 2, 1, 3]).data };
+}
+
+/** Forces a backend that has both attention routes (WebGPU) onto GEMM → softmax → GEMM; the CPU has only the fused one. */
+const compositeRoute = <T>(fn: () => T) => withFlags({ fusedAttentionMaxKeys: 0 }, fn);
+
+const causalAttentionProblem = fc.integer({ min: 2, max: 5 })
+  .chain((tk) => fc.record({ lead: shape(0, 1), tk: fc.constant(tk), tq: fc.integer({ min: 1, max: tk - 1 }), d: fc.constantFrom(1, 3, 4, 16) }))
+  .chain((p) => fc.tuple(fc.constant(p), values([...p.lead, p.tk, p.d]), values([...p.lead, p.tq, p.d]), values([...p.lead, p.tk, p.d]), values([...p.lead, p.tk, p.d])));
 
 export const opCases: OpCase[] = [
   ...unary.map(([name, engine, f, domain, tolerance]): OpCase => ({
@@ -198,16 +219,39 @@ export const opCases: OpCase[] = [
         shapes: [[b, t, 3 * h * d]], values: [vqkv],
         engine: (qkv: E.Tensor) => E.selfAttention(qkv, h),
         reference: (qkv: R.Ref) => {
-          const split = R.permute({ shape: [b, t, 3, h, d], data: qkv.data }, [2, 0, 3, 1, 4]);
-          const [q, k, v] = [0, 1, 2].map((i) => {
-            const part = R.slice(split, [i, 0, 0, 0, 0], [i + 1, b, h, t, d]);
-            return { shape: [b, h, t, d], data: part.data };
-          });
+          const [q, k, v] = splitQkv(qkv, b, t, h, d);
           const scores = R.map(R.matmul(q, k, false, true), (x) => x / Math.sqrt(d));
-          const heads = R.permute(R.matmul(R.rows(scores, R.softmaxRow), v), [0, 2, 1, 3]);
-          return { shape: [b, t, h * d], data: heads.data };
+          return mergeHeads(R.matmul(R.rows(scores, R.softmaxRow), v));
         },
       }]),
+  },
+  {
+    name: 'attention (causal: Tq = Tk and Tq < Tk, fused and composite routes) vs a softmax over keys j ≤ i + Tk − Tq',
+    checks: causalAttentionProblem.map(([{ lead, tk, tq, d }, vqSquare, vq, vk, vv]) => {
+      const causal = (q: E.Tensor, k: E.Tensor, v: E.Tensor) => E.fusedAttention(q, k, v, undefined, { causal: true });
+      const reference = (q: R.Ref, k: R.Ref, v: R.Ref) => R.attention(q, k, v, 1 / Math.sqrt(d), true);
+      const kv = [[...lead, tk, d], [...lead, tk, d]];
+      return [
+        { shapes: [[...lead, tk, d], ...kv], values: [vqSquare, vk, vv], engine: causal, reference },
+        { shapes: [[...lead, tq, d], ...kv], values: [vq, vk, vv], engine: causal, reference },
+        {
+          shapes: [[...lead, tq, d], ...kv], values: [vq, vk, vv], reference,
+          engine: (q: E.Tensor, k: E.Tensor, v: E.Tensor) => compositeRoute(() => E.attention(q, k, v, undefined, { causal: true })),
+        },
+      ];
+    }),
+  },
+  {
+    name: 'selfAttention (causal, fused and composite routes) vs split heads, softmax over tokens j ≤ i, merged heads',
+    checks: fc.record({ b: fc.integer({ min: 1, max: 2 }), t: fc.integer({ min: 1, max: 5 }), h: fc.integer({ min: 1, max: 2 }), d: fc.constantFrom(1, 3, 4, 16) })
+      .chain((p) => fc.tuple(fc.constant(p), values([p.b, p.t, 3 * p.h * p.d])))
+      .map(([{ b, t, h, d }, vqkv]) => {
+        const reference = (qkv: R.Ref) => mergeHeads(R.attention(...splitQkv(qkv, b, t, h, d), 1 / Math.sqrt(d), true));
+        return [
+          { shapes: [[b, t, 3 * h * d]], values: [vqkv], reference, engine: (qkv: E.Tensor) => E.selfAttention(qkv, h, { causal: true }) },
+          { shapes: [[b, t, 3 * h * d]], values: [vqkv], reference, engine: (qkv: E.Tensor) => compositeRoute(() => E.selfAttention(qkv, h, { causal: true })) },
+        ];
+      }),
   },
   {
     name: 'layerNorm (x, gamma, beta)',

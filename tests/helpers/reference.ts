@@ -172,6 +172,29 @@ export const logSoftmaxRow = (row: number[]) => {
   return row.map((v) => v - lse);
 };
 
+/**
+ * softmax(q·kᵀ·scale)·v for q [..., Tq, d], k and v [..., Tk, d]; `causal`: query i sees keys j ≤ i + Tk − Tq
+ * only (the others are left out of its softmax).
+ */
+export function attention(q: Ref, k: Ref, v: Ref, scale: number, causal = false): Ref {
+  const r = q.shape.length;
+  const [tq, d, tk] = [q.shape[r - 2], q.shape[r - 1], k.shape[r - 2]];
+  const data = new Float64Array(q.data.length);
+  for (let b = 0; b < q.data.length / (tq * d); b++) {
+    for (let i = 0; i < tq; i++) {
+      const seen = causal ? i + 1 + tk - tq : tk;
+      const scores = Array.from({ length: seen }, (_, j) => {
+        let s = 0;
+        for (let x = 0; x < d; x++) s += q.data[(b * tq + i) * d + x] * k.data[(b * tk + j) * d + x];
+        return s * scale;
+      });
+      const p = softmaxRow(scores);
+      for (let x = 0; x < d; x++) data[(b * tq + i) * d + x] = sumOf(p.map((pj, j) => pj * v.data[(b * tk + j) * d + x]));
+    }
+  }
+  return { shape: [...q.shape], data };
+}
+
 export function layerNorm(x: Ref, gamma: Ref, beta: Ref, eps: number): Ref {
   return rows(x, (row) => {
     const mu = sumOf(row) / row.length;

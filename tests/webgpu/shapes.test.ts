@@ -118,6 +118,17 @@ gpuTest('fused attention: vec4 reads (contiguous, heads out of a fused qkv proje
   await same([[2, 9, 1 + 3 * 2 * 16]], (x) => E.fusedAttention(...(qkvHeads(x, 2, 16, 1) as [E.Tensor, E.Tensor, E.Tensor])), { grad: true, tolerance: 3e-4 });
 });
 
+gpuTest('causal attention: fewer queries than keys (vec4 and scalar), heads out of a fused projection, the composite route past the fused-kernel limit', async () => {
+  const causal = { causal: true };
+  await same([[2, 3, 13, 32], [2, 3, 17, 32], [2, 3, 17, 32]], (q, k, v) => E.fusedAttention(q, k, v, undefined, causal), { grad: true, tolerance: 3e-4 });
+  await same([[2, 1, 7], [2, 9, 7], [2, 9, 7]], (q, k, v) => E.fusedAttention(q, k, v, undefined, causal), { grad: true, tolerance: 3e-4 });
+  await same([[2, 17, 3 * 2 * 32]], (qkv) => E.selfAttention(qkv, 2, causal), { grad: true, tolerance: 3e-4 });
+  await same([[3, 9, 3 * 3 * 6]], (qkv) => E.selfAttention(qkv, 3, causal), { grad: true, tolerance: 3e-4 });
+  await same([[24, 2, 7]], (x) => E.selfAttention(x.permute([1, 2, 0]), 2, causal), { grad: true, tolerance: 3e-4 });
+  await same([[1, 100, 3 * 2 * 8]], (qkv) => E.selfAttention(qkv, 2, causal), { grad: true, tolerance: 3e-4 });
+  await same([[2, 90, 8], [2, 110, 8], [2, 110, 8]], (q, k, v) => E.attention(q, k, v, undefined, causal), { grad: true, tolerance: 3e-4 });
+});
+
 gpuTest('selfAttention from a fused projection: vec4 and scalar heads, a strided input, and the composite route for long sequences', async () => {
   await same([[2, 17, 3 * 2 * 32]], (qkv) => E.selfAttention(qkv, 2), { grad: true, tolerance: 3e-4 });
   await same([[3, 9, 3 * 3 * 6]], (qkv) => E.selfAttention(qkv, 3), { grad: true, tolerance: 3e-4 });
@@ -125,7 +136,11 @@ gpuTest('selfAttention from a fused projection: vec4 and scalar heads, a strided
   await same([[1, 100, 3 * 2 * 8]], (qkv) => E.selfAttention(qkv, 2), { grad: true, tolerance: 3e-4 });
 });
 
-gpuTest('attention kernels on layouts they cannot read in place: the output and packed gradients are moved afterwards', async () => {
+gpuTest('attention kernels on layouts they cannot read in place: the output and packed gradients are moved afterwards (causal or not)', async () => {
+  for (const causal of [false, true]) await outOfPlaceLayouts(causal);
+});
+
+async function outOfPlaceLayouts(causal: boolean) {
   // Storage [a=2, c=2, part=3, b=3, T=4, d=8]; q, k, v = parts as [a, b, c, T, d]: three batch axes that do
   // not coalesce, so the backend reads copies, and writes the output and packed gradients back through strides.
   const shape = [2, 3, 2, 4, 8];
@@ -136,17 +151,17 @@ gpuTest('attention kernels on layouts they cannot read in place: the output and 
   const results = await Promise.all([cpu, gpu!].map(async (backend) => {
     const storage = E.fromArray(storageValues, [size], backend).view();
     const [q, k, v] = [0, 1, 2].map((part): E.View => ({ buffer: storage.buffer, shape, strides, offset: part * 96 }));
-    const { out, lse } = backend.attention(q, k, v, 0.3, outStrides);
+    const { out, lse } = backend.attention(q, k, v, 0.3, causal, outStrides);
     const outView: E.View = { buffer: out, shape, strides: outStrides, offset: 0 };
     const lseView: E.View = { buffer: lse, shape: shape.slice(0, -1), strides: [24, 8, 4, 1], offset: 0 };
     const dOut = E.fromArray(dOutValues, shape, backend).view();
-    const packed = backend.selfAttentionBackward(dOut, q, k, v, outView, lseView, 0.3, size);
+    const packed = backend.selfAttentionBackward(dOut, q, k, v, outView, lseView, 0.3, causal, size);
     const read = (buffer: unknown, n: number) => E.Tensor.fromBuffer(backend, buffer as never, [n]).data();
     return [await read(out, size / 3), await read(packed, size)];
   }));
-  close(results[1][0], results[0][0], 2e-4, 'output');
-  close(results[1][1], results[0][1], 2e-4, 'packed gradients');
-});
+  close(results[1][0], results[0][0], 2e-4, `output (causal: ${causal})`);
+  close(results[1][1], results[0][1], 2e-4, `packed gradients (causal: ${causal})`);
+}
 
 gpuTest('row kernels on wide rows: softmax 197/1000, layer norm 384, cross-entropy 1000 classes', async () => {
   await same([[6, 197]], (x) => x.softmax(-1), { grad: true });

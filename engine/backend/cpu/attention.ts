@@ -11,13 +11,18 @@ function dims(q: View, k: View) {
   return { d, tq, tk, batches };
 }
 
+/** How many keys query i attends to: all of them, or (causal) keys j ≤ i + tk − tq. */
+function keysSeenBy(i: number, tq: number, tk: number, causal: boolean): number {
+  return causal ? Math.max(0, Math.min(tk, i + 1 + tk - tq)) : tk;
+}
+
 function dot(a: Float32Array | Float64Array, ai: number, b: Float32Array | Float64Array, bi: number, d: number): number {
   let s = 0;
   for (let x = 0; x < d; x++) s += a[ai + x] * b[bi + x];
   return s;
 }
 
-export function attention(qv: View, kv: View, vv: View, scale: number, outStrides?: readonly number[]): AttentionResult {
+export function attention(qv: View, kv: View, vv: View, scale: number, causal: boolean, outStrides?: readonly number[]): AttentionResult {
   const { d, tq, tk, batches } = dims(qv, kv);
   const [q, k, v] = [qv, kv, vv].map(gatherView);
   const out = new Float32Array(batches * tq * d);
@@ -26,16 +31,17 @@ export function attention(qv: View, kv: View, vv: View, scale: number, outStride
   for (let b = 0; b < batches; b++) {
     for (let i = 0; i < tq; i++) {
       const qi = (b * tq + i) * d;
+      const seen = keysSeenBy(i, tq, tk, causal);
       let max = -Infinity;
-      for (let j = 0; j < tk; j++) {
+      for (let j = 0; j < seen; j++) {
         scores[j] = dot(q, qi, k, (b * tk + j) * d, d) * scale;
         max = Math.max(max, scores[j]);
       }
       let sum = 0;
-      for (let j = 0; j < tk; j++) sum += Math.exp(scores[j] - max);
+      for (let j = 0; j < seen; j++) sum += Math.exp(scores[j] - max);
       for (let x = 0; x < d; x++) {
         let o = 0;
-        for (let j = 0; j < tk; j++) o += Math.exp(scores[j] - max) * v[(b * tk + j) * d + x];
+        for (let j = 0; j < seen; j++) o += Math.exp(scores[j] - max) * v[(b * tk + j) * d + x];
         out[qi + x] = o / sum;
       }
       lse[b * tq + i] = max + Math.log(sum);
@@ -50,14 +56,14 @@ function scatter(values: Float32Array, at: Omit<View, 'buffer'>, into: Float32Ar
   return into;
 }
 
-export function selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): Float32Array {
-  const { dq, dk, dv } = attentionBackward(dOut, q, k, v, out, lse, scale);
+export function selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, causal: boolean, size: number): Float32Array {
+  const { dq, dk, dv } = attentionBackward(dOut, q, k, v, out, lse, scale, causal);
   const packed = new Float32Array(size);
   [[dq, q], [dk, k], [dv, v]].forEach(([grad, view]) => scatter(grad as Float32Array, view as View, packed));
   return packed;
 }
 
-export function attentionBackward(dOutView: View, qv: View, kv: View, vv: View, outView: View, lseView: View, scale: number): AttentionGrads {
+export function attentionBackward(dOutView: View, qv: View, kv: View, vv: View, outView: View, lseView: View, scale: number, causal: boolean): AttentionGrads {
   const { d, tq, tk, batches } = dims(qv, kv);
   const [dOut, q, k, v, out, lse] = [dOutView, qv, kv, vv, outView, lseView].map(gatherView);
   const dq = new Float64Array(q.length);
@@ -67,7 +73,8 @@ export function attentionBackward(dOutView: View, qv: View, kv: View, vv: View, 
     for (let i = 0; i < tq; i++) {
       const qi = (b * tq + i) * d;
       const delta = dot(dOut, qi, out, qi, d);
-      for (let j = 0; j < tk; j++) {
+      const seen = keysSeenBy(i, tq, tk, causal);
+      for (let j = 0; j < seen; j++) {
         const kj = (b * tk + j) * d;
         const p = Math.exp(dot(q, qi, k, kj, d) * scale - lse[b * tq + i]);
         const ds = p * (dot(dOut, qi, v, kj, d) - delta);

@@ -197,7 +197,7 @@ export class WebGpuBackend implements Backend {
     return keys <= flag('fusedAttentionMaxKeys');
   }
 
-  attention(q: View, k: View, v: View, scale: number, outStrides?: readonly number[]): AttentionResult {
+  attention(q: View, k: View, v: View, scale: number, causal: boolean, outStrides?: readonly number[]): AttentionResult {
     const r = q.shape.length;
     const [queries, headDim, keys] = [q.shape[r - 2], q.shape[r - 1], k.shape[r - 2]];
     const out = this.allocate(sizeOf(q.shape));
@@ -205,29 +205,29 @@ export class WebGpuBackend implements Backend {
     // The output is written in place when its layout fits the kernel, else into a contiguous copy, then moved.
     const { operands: [qo, ko, vo, oo], views, batch1, batches, copies, copied } = attentionOperands([q, k, v, target], (x) => this.contiguous(x));
     const lse = this.allocate(batches * queries);
-    attention.dispatch(this.runtime, 'forward', { batches, batch1, queries, keys, headDim, scale },
+    attention.dispatch(this.runtime, 'forward', { batches, batch1, queries, keys, headDim, scale, causal },
       { q: qo, k: ko, v: vo, out: oo }, [oo.buffer, lse.buffer]);
     if (copied[3]) this.copyInto(views[3], out.buffer, target.strides, 0);
     for (const c of copies) this.free(c);
     return { out, lse };
   }
 
-  attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number): AttentionGrads {
+  attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, causal: boolean): AttentionGrads {
     const [dq, dk, dv] = [q, k, v].map((x) => this.allocate(sizeOf(x.shape)));
-    this.attentionBackwardKernels(attentionOperands([q, k, v, out, dOut], (x) => this.contiguous(x)), lse, scale, dq.buffer, [dk.buffer, dv.buffer]);
+    this.attentionBackwardKernels(attentionOperands([q, k, v, out, dOut], (x) => this.contiguous(x)), lse, scale, causal, dq.buffer, [dk.buffer, dv.buffer]);
     return { dq, dk, dv };
   }
 
-  selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, size: number): GpuBuffer {
+  selfAttentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, causal: boolean, size: number): GpuBuffer {
     const packed = this.allocate(size);
     const prepared = attentionOperands([q, k, v, out, dOut], (x) => this.contiguous(x));
     if (!prepared.copied.slice(0, 3).some(Boolean)) {
-      this.attentionBackwardKernels(prepared, lse, scale, packed.buffer, [packed.buffer], true);
+      this.attentionBackwardKernels(prepared, lse, scale, causal, packed.buffer, [packed.buffer], true);
       return packed;
     }
     // q, k, v were read through copies: compute the gradients apart, then move them to their positions.
     for (const c of prepared.copies) this.free(c);
-    const grads = this.attentionBackward(dOut, q, k, v, out, lse, scale);
+    const grads = this.attentionBackward(dOut, q, k, v, out, lse, scale, causal);
     [[grads.dq, q], [grads.dk, k], [grads.dv, v]].forEach(([grad, view]) => {
       const g = grad as GpuBuffer, x = view as View;
       this.copyInto({ buffer: g, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 }, packed.buffer, x.strides, x.offset);
@@ -237,11 +237,11 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Both backward kernels: the first writes dq, the second dk and dv (`dkv`: both, or the one packed buffer). */
-  private attentionBackwardKernels(prepared: AttentionPlan, lse: View, scale: number,
+  private attentionBackwardKernels(prepared: AttentionPlan, lse: View, scale: number, causal: boolean,
     dq: GPUBuffer, dkv: GPUBuffer[], packed = false): void {
     const { operands: [q, k, v, out, dOut], views, batch1, batches, copies } = prepared;
     const r = views[0].shape.length;
-    const shape = { batches, batch1, queries: views[0].shape[r - 2], keys: views[1].shape[r - 2], headDim: views[0].shape[r - 1], scale };
+    const shape = { batches, batch1, queries: views[0].shape[r - 2], keys: views[1].shape[r - 2], headDim: views[0].shape[r - 1], scale, causal };
     const operands = { q, k, v, out, dOut };
     const delta = this.allocate(batches * shape.queries);
     this.withContiguousAll([lse], ([lseB]) => {

@@ -7,6 +7,8 @@
  * two strided axes (e.g. [B, H] straight out of a fused qkv projection, or an output written with heads
  * interleaved as [B, T, H, d]) and whose head axis is contiguous. In `packed` mode the backward kernels
  * write dq, dk, dv at q's, k's and v's own positions in one buffer (the gradient of a fused projection).
+ * A `causal` variant (keys ≥ queries) lets query i see keys j ≤ i + keys − queries: the loops stop at (or,
+ * per key, start from) that diagonal instead of testing each score.
  */
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, gridFor, linearBuiltins } from './common.ts';
@@ -38,8 +40,10 @@ export type AttentionKernel = 'forward' | 'backwardQuery' | 'backwardKey';
  * Storage is read `width` floats at a time (4: vec4f, when the head dim, offsets and strides allow);
  * on CPU adapters that cut the forward kernel's time 2.3× (bench/NOTES.md).
  */
-export function wgsl(kernel: AttentionKernel, headDim: number, width: 1 | 4 = 1, packed = false): string {
+export function wgsl(kernel: AttentionKernel, headDim: number, width: 1 | 4 = 1, packed = false, causal = false): string {
   const D = headDim / width;
+  const keysSeen = causal ? 'min(p.keys, i + 1u + p.keys - p.queries)' : 'p.keys';
+  const firstQuery = causal ? 'max(j, p.keys - p.queries) - (p.keys - p.queries)' : '0u';
   const V = width === 4 ? 'vec4f' : 'f32';
   const total = (x: string) => (width === 4 ? `dot(${x}, vec4f(1.0))` : x);
   /** Start (in units of `width`) of row `token` of batch `batch` of an operand. */
@@ -72,7 +76,8 @@ ${main('p.queries', `let i = row % p.queries;
   var o: array<${V}, ${D}>;
   var m = -3.4028234663852886e38;
   var l = 0.0;
-  for (var j = 0u; j < p.keys; j++) {
+  let keysSeen = ${keysSeen};
+  for (var j = 0u; j < keysSeen; j++) {
     let kRow = ${rowBase('k', 'b', 'j')};
     var sum = ${V}(0.0);
     ${eachD(`sum += qs[d] * k[kRow + d];`)}
@@ -106,7 +111,8 @@ ${main('p.queries', `let i = row % p.queries;
   let di = ${total('di4')};
   let rowLse = lse[row];
   var g: array<${V}, ${D}>;
-  for (var j = 0u; j < p.keys; j++) {
+  let keysSeen = ${keysSeen};
+  for (var j = 0u; j < keysSeen; j++) {
     ${load('kj', 'k', rowBase('k', 'b', 'j'))}
     let vRow = ${rowBase('v', 'b', 'j')};
     var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
@@ -131,7 +137,7 @@ ${main('p.keys', `let j = row % p.keys;
   ${load('vs', 'v', rowBase('v', 'b', 'j'))}
   var gk: array<${V}, ${D}>;
   var gv: array<${V}, ${D}>;
-  for (var i = 0u; i < p.queries; i++) {
+  for (var i = ${firstQuery}; i < p.queries; i++) {
     ${load('qi', 'q', rowBase('q', 'b', 'i'))}
     ${load('gi', 'dOut', rowBase('g', 'b', 'i'))}
     var s4 = ${V}(0.0); var dp4 = ${V}(0.0);
@@ -154,6 +160,8 @@ export interface AttentionShape {
   keys: number;
   headDim: number;
   scale: number;
+  /** query i sees keys j ≤ i + keys − queries only (needs keys ≥ queries) */
+  causal: boolean;
 }
 
 /** The operands a kernel reads: q, k, v, the output (written by `forward`) and, backward, its gradient. */
@@ -165,9 +173,9 @@ export interface AttentionOperands {
   dOut?: AttentionOperand;
 }
 
-interface AttentionVariant { kernel: AttentionKernel; headDim: number; width: 1 | 4; packed: boolean }
-const family = new KernelFamily('attention', (c: AttentionVariant) => wgsl(c.kernel, c.headDim, c.width, c.packed),
-  (c) => `attention[${c.kernel}:d${c.headDim}:w${c.width}${c.packed ? ':packed' : ''}]`);
+interface AttentionVariant { kernel: AttentionKernel; headDim: number; width: 1 | 4; packed: boolean; causal: boolean }
+const family = new KernelFamily('attention', (c: AttentionVariant) => wgsl(c.kernel, c.headDim, c.width, c.packed, c.causal),
+  (c) => `attention[${c.kernel}:d${c.headDim}:w${c.width}${c.packed ? ':packed' : ''}${c.causal ? ':causal' : ''}]`);
 
 /**
  * Records one kernel. Bindings after q, k, v: forward — out, lse; backwardQuery — dOut, out, lse, dq,
@@ -187,6 +195,6 @@ export function dispatch(runtime: GpuRuntime, kernel: AttentionKernel, shape: At
   });
   const aligned = (n: number) => n % 4 === 0;
   const width = aligned(shape.headDim) && Object.values(byName).every((o) => [o.offset, o.batchStride0, o.batchStride1, o.tokenStride].every(aligned)) ? 4 : 1;
-  runtime.dispatch(family.variant({ kernel, headDim: shape.headDim, width, packed }),
+  runtime.dispatch(family.variant({ kernel, headDim: shape.headDim, width, packed, causal: shape.causal }),
     [operands.q.buffer, operands.k.buffer, operands.v.buffer, ...extra], gridFor(Math.ceil(rows / workgroupSize)), uniforms);
 }
