@@ -56,14 +56,28 @@ function matmulCase(name: string, m: number, k: number, n: number): Case {
   return { name, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(1e9 / flops)), gemm: [m, k, n], ours: () => a.ours.matmul(b.ours), tfjs: () => tf.matMul(a.tfjs, b.tfjs) };
 }
 
-function attentionCase(batchHeads: number, tokens: number, headDim: number, fused: boolean): Case {
+/** −10⁹ above the diagonal, 0 on and below it: [tokens, tokens] on both libraries. */
+function causalMask(tokens: number) {
+  const values = Float32Array.from({ length: tokens * tokens }, (_, n) => (n % tokens > Math.floor(n / tokens) ? -1e9 : 0));
+  return { ours: E.fromArray(values, [tokens, tokens], gpu).keep(), tfjs: tf.tensor(values, [tokens, tokens]) };
+}
+
+function attentionCase(batchHeads: number, tokens: number, headDim: number, fused: boolean, causal = false): Case {
   const q = randn([batchHeads, tokens, headDim]), k = randn([batchHeads, tokens, headDim]), v = randn([batchHeads, tokens, headDim]);
   const scale = 1 / Math.sqrt(headDim);
-  const flops = 4 * batchHeads * tokens * tokens * headDim;
+  const mask = causal ? causalMask(tokens) : undefined;
+  // Causal: only the scores on and below the diagonal count as useful work.
+  const flops = 4 * batchHeads * headDim * (causal ? tokens * (tokens + 1) / 2 : tokens * tokens);
   return {
-    name: `attention ${fused ? 'fused' : 'GEMM→softmax→GEMM'} B·H=${batchHeads} T=${tokens} d=${headDim}`, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(1e8 / flops)),
-    ours: fused ? () => E.attention(q.ours, k.ours, v.ours, scale) : () => q.ours.matmul(k.ours, { transposeB: true }).mul(scale).softmax(-1).matmul(v.ours),
-    tfjs: () => tf.matMul(tf.softmax(tf.mul(tf.matMul(q.tfjs, k.tfjs, false, true), tf.scalar(scale))), v.tfjs),
+    name: `attention ${fused ? 'fused' : 'GEMM→softmax→GEMM'}${causal ? ' causal' : ''} B·H=${batchHeads} T=${tokens} d=${headDim}`, work: flops, unit: 'GFLOP/s', reps: Math.max(1, Math.round(1e8 / flops)),
+    ours: fused ? () => E.attention(q.ours, k.ours, v.ours, scale, { causal }) : () => {
+      const scores = q.ours.matmul(k.ours, { transposeB: true }).mul(scale);
+      return (mask ? scores.add(mask.ours) : scores).softmax(-1).matmul(v.ours);
+    },
+    tfjs: () => {
+      const scores = tf.mul(tf.matMul(q.tfjs, k.tfjs, false, true), tf.scalar(scale));
+      return tf.matMul(tf.softmax(mask ? tf.add(scores, mask.tfjs) : scores), v.tfjs);
+    },
   };
 }
 
@@ -103,6 +117,8 @@ const cases: Case[] = [
   matmulCase('matmul ViT fc2 [128·17,256]×[256,64]', 2176, 256, 64),
   matmulCase('matmul ViT qkv [128·17,128]×[128,384]', 2176, 128, 384),
   ...[[256, 17, 32], [64, 65, 32], [12, 197, 64]].flatMap(([bh, t, d]) => [attentionCase(bh, t, d, true), attentionCase(bh, t, d, false)]),
+  attentionCase(64, 65, 32, true, true),
+  attentionCase(64, 65, 32, false, true),
   softmaxCase(128 * 4 * 17, 17, 'attention rows, d64·h4 ViT'),
   softmaxCase(12 * 197, 197, 'attention rows, ViT-B/16 one image'),
   softmaxCase(2048, 1000, 'ImageNet logits'),
