@@ -4,7 +4,11 @@ import { dirname, resolve } from 'node:path';
 import { CheckpointError } from '../models/checkpoint/safetensors.ts';
 import * as E from '../engine/index.ts';
 import { MangoError, NoGpuAdapterError } from '../engine/index.ts';
-import { configFields, resolveConfig, type ViTConfig } from '../models/config.ts';
+import { configFields, presets, resolveConfig, type ViTConfig } from '../models/config.ts';
+import { gptConfigFields, gptPresets, isGPTConfig, resolveGPTConfig, type GPTConfig } from '../models/lm/gpt-config.ts';
+import type { ModelConfig } from '../models/architecture.ts';
+import type { SplitData } from '../models/train/evaluate.ts';
+import { loadTextData, textDataNames } from './text-data.ts';
 import { holdOut, loadCifar10, loadFashionMnist, subset, type Dataset } from '../models/data/dataset.ts';
 import { loadImageFolder } from '../models/data/image-folder.ts';
 import { say } from '../models/train/progress.ts';
@@ -34,7 +38,8 @@ export async function chooseBackend(name: BackendName | undefined): Promise<E.Ba
 }
 
 
-export function loadConfig(value: string): ViTConfig {
+/** --config and friends: a preset name (ViT or language model) or a JSON file of either's fields. */
+export function loadConfig(value: string): ModelConfig {
   if (value.endsWith('.json')) {
     if (!existsSync(value)) throw new MangoError(`config file ${value} does not exist`, 'pass a preset name or an existing JSON file');
     let parsed: unknown;
@@ -44,19 +49,33 @@ export function loadConfig(value: string): ViTConfig {
       throw new MangoError(`config file ${value} is not valid JSON (${(cause as Error).message})`, 'fix the JSON syntax', { cause });
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new MangoError(`config file ${value} must hold a JSON object`, 'see models/config.ts for the fields');
-    const unknown = Object.keys(parsed).filter((k) => !(configFields as readonly string[]).includes(k));
-    if (unknown.length) throw new MangoError(`config file ${value} has unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`, `the fields are ${configFields.join(', ')}`);
-    return resolveConfig(parsed as Partial<ViTConfig>);
+    const decoder = 'vocabSize' in parsed || 'context' in parsed;
+    const fields: readonly string[] = decoder ? gptConfigFields : configFields;
+    const unknown = Object.keys(parsed).filter((k) => !fields.includes(k));
+    if (unknown.length) throw new MangoError(`config file ${value} has unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`, `the fields of a ${decoder ? 'language model' : 'ViT'} config are ${fields.join(', ')}`);
+    return decoder ? resolveGPTConfig(parsed as Partial<GPTConfig>) : resolveConfig(parsed as Partial<ViTConfig>);
+  }
+  if (value in gptPresets) return resolveGPTConfig(value);
+  if (!(value in presets)) {
+    throw new MangoError(`unknown config "${value}"${didYouMean(value, [...Object.keys(presets), ...Object.keys(gptPresets)])}`,
+      `use a ViT preset (${Object.keys(presets).join(', ')}), a language-model preset (${Object.keys(gptPresets).join(', ')}), or a JSON file`);
   }
   return resolveConfig(value);
 }
 
-export const datasetNames = ['fashion-mnist', 'cifar10', 'imagefolder'] as const;
+/** A config that must be a ViT's (where language models are not supported), e.g. for `flag` --source. */
+export function loadViTConfig(value: string, flag: string): ViTConfig {
+  const config = loadConfig(value);
+  if (isGPTConfig(config)) throw new MangoError(`${flag} ${value} is a language model; this command takes a ViT config here`, 'pass a ViT preset (e.g. fmnist-d32-l4) or JSON file');
+  return config;
+}
+
+export const datasetNames = ['fashion-mnist', 'cifar10', 'imagefolder', ...textDataNames] as const;
 
 /** --data, checked before anything starts. */
 export function datasetName(value: string | undefined): string | undefined {
   if (value === undefined || (datasetNames as readonly string[]).includes(value)) return value;
-  throw new MangoError(`unknown dataset "${value}"${didYouMean(value, datasetNames)}`, `use ${datasetNames.join(', ')} (imagefolder: --data-dir <root> with train/<class>/ and val/<class>/)`);
+  throw new MangoError(`unknown dataset "${value}"${didYouMean(value, datasetNames)}`, `use ${datasetNames.join(', ')} (imagefolder: --data-dir <root> with train/<class>/ and val/<class>/; austen: Jane Austen's novels, for language models; text: --data-dir <folder of .txt files>)`);
 }
 
 export interface DataRequest {
@@ -90,6 +109,21 @@ export function loadData(request: DataRequest): { train: Dataset; test: Dataset;
     test: testSubset ? subset(data.test, testSubset) : data.test,
     ...(split.validation ? { validation: split.validation } : {}),
   };
+}
+
+/** The data of either family for a model: images for a ViT, a text corpus (default: Jane Austen) for a decoder. */
+export async function loadModelData(request: Omit<DataRequest, 'model' | 'name'> & { name?: string; model: ModelConfig }): Promise<{ train: SplitData; test: SplitData; validation?: SplitData }> {
+  const { model } = request;
+  const text = (textDataNames as readonly string[]).includes(request.name ?? '');
+  if (isGPTConfig(model)) {
+    if (request.name !== undefined && !text) throw new MangoError(`a language model cannot train on the image dataset ${request.name}`, `use --data ${textDataNames.join(' or ')} (or leave --data out: Jane Austen's novels)`);
+    if (request.validation !== undefined) throw new MangoError('--validation applies to image data', 'a text corpus always has its validation split (5 % of the documents)');
+    return loadTextData({ name: request.name ?? 'austen', dir: request.dir, model, subset: request.subset, testSubset: request.testSubset });
+  }
+  if (text) throw new MangoError(`a ViT cannot train on the text corpus ${request.name}`, 'use an image dataset, or a language-model config (e.g. lm-d64-l4)');
+  const data = loadData({ ...request, name: request.name ?? 'fashion-mnist', model });
+  checkDataFitsModel(data.train, model);
+  return data;
 }
 
 export function checkDataFitsModel(data: Dataset, config: ViTConfig): void {

@@ -15,7 +15,7 @@ import { loadViTWeights } from '../models/checkpoint/weights.ts';
 import { evaluationPoint, trainModel, type EvalPoint } from '../models/train/trainer.ts';
 import { ViT } from '../models/vit.ts';
 import { grow, type GrowthMethod } from '../growth/grow.ts';
-import { chooseBackend, loadConfig, loadData } from '../cli/options.ts';
+import { chooseBackend, loadData, loadViTConfig } from '../cli/options.ts';
 
 interface Probe {
   name: string;
@@ -39,7 +39,7 @@ const { values: v } = parseArgs({
 });
 
 const batchSize = 128;
-const data = loadData({ name: 'fashion-mnist', model: loadConfig(v.target!), validation: Number(v.validation) });
+const data = loadData({ name: 'fashion-mnist', model: loadViTConfig(v.target!, '--target'), validation: Number(v.validation) });
 const validation = data.validation!;
 const perEpoch = Math.floor(data.train.count / batchSize);
 const total = Math.round(perEpoch * Number(v['budget-epochs']));
@@ -63,7 +63,7 @@ const probes = wanted ? allProbes.filter((p) => wanted.includes(p.name)) : allPr
 
 const backend = await chooseBackend(undefined);
 const weights = loadViTWeights(v.source!, {});
-const target = loadConfig(v.target!);
+const target = loadViTConfig(v.target!, '--target');
 mkdirSync(v.out!, { recursive: true });
 console.log(`validation search: ${describe(weights.config)} → ${describe(target)}, a ${total}-step schedule, ${validation.count} validation images`);
 

@@ -9,7 +9,7 @@ import { markdownTable } from '../../experiments/summary.ts';
 import { loadViTWeights } from '../../models/checkpoint/weights.ts';
 import { pretrainedPath } from '../../models/pretrained.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, datasetName, integer, interruptSignal, loadConfig, loadData, number, positive } from '../options.ts';
+import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, datasetName, integer, interruptSignal, loadData, loadViTConfig, number, positive } from '../options.ts';
 
 /**
  * The main job (`npm start`), sized for about 15 minutes on 2 CPU cores through lavapipe: the shipped
@@ -81,10 +81,10 @@ export const experimentCommand = {
     const v = { ...defaults, ...Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined && x !== false)) } as Record<string, string | undefined>;
     // Every argument is checked before any data loads or the GPU starts.
     const weights = v['source-weights']
-      ? loadViTWeights(v['source-weights'], { config: given.source ? loadConfig(given.source) : undefined, configLabel: `--source ${given.source}`, heads: integer(v.heads, 'heads', 1), configFlag: '--source' })
+      ? loadViTWeights(v['source-weights'], { config: given.source ? loadViTConfig(given.source, '--source') : undefined, configLabel: `--source ${given.source}`, heads: integer(v.heads, 'heads', 1), configFlag: '--source' })
       : undefined;
-    const source = weights?.config ?? loadConfig(v.source!);
-    const target = loadConfig(v.target!);
+    const source = weights?.config ?? loadViTConfig(v.source!, '--source');
+    const target = loadViTConfig(v.target!, '--target');
     const methods = parseMethods(v.methods!);
     if (!methods.some((m) => m.method === 'scratch')) methods.unshift({ method: 'scratch' });
     for (const m of methods) checkGrowth(source, target, m.method, m);

@@ -1,21 +1,22 @@
-/** `mango grow`: grow any timm-layout ViT file into a larger config with any method; writes timm-named weights. */
+/** `mango grow`: grow any timm-layout ViT file, or a GPT-2-style decoder, into a larger config with any method; writes its weights. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MangoError } from '../../engine/index.ts';
 import { makeFolder } from '../../io/files.ts';
-import { writeSafetensors } from '../../models/checkpoint/safetensors.ts';
-import { loadViTWeights } from '../../models/checkpoint/weights.ts';
-import { describe, type ViTConfig } from '../../models/config.ts';
+import { loadModelWeights, saveModelWeights } from '../../models/checkpoint/model-weights.ts';
+import { createModel, describeModel, type Model, type ModelConfig } from '../../models/architecture.ts';
+import { isGPTConfig } from '../../models/lm/gpt-config.ts';
+import { isTokenSplit } from '../../models/lm/token-split.ts';
+import { TokenBatches } from '../../models/data/token-batches.ts';
 import { defaultFashionMnistDir } from '../../models/data/dataset.ts';
-import { accuracy } from '../../models/train/evaluate.ts';
-import { ViT } from '../../models/vit.ts';
+import { evaluate } from '../../models/train/evaluate.ts';
 import { checkGrowth, grow, growthMethods } from '../../growth/grow.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, datasetName, integer, loadConfig, loadData, positive } from '../options.ts';
+import { backendName, checkCanCreate, chooseBackend, datasetName, integer, loadConfig, loadModelData, positive } from '../options.ts';
 
 const options = [
   { name: 'from', value: '<file>', help: ['the source: any safetensors file with timm VisionTransformer names — a mango',
-    'checkpoint (its .optim file is not needed), a grown.safetensors, or a file written', 'by PyTorch / timm (F32, F16 or BF16)'] },
+    'checkpoint (its .optim file is not needed), a grown.safetensors, or a file written', 'by PyTorch / timm (F32, F16 or BF16) — or a language model (mango\'s, or a Hugging', 'Face GPT-2 file)'] },
   { name: 'heads', value: '<n>', help: "the source's attention heads, when the file does not record its architecture" },
   { name: 'source-config', value: '<c>', help: "or the source's whole config (preset or JSON file); it must fit the file" },
   { name: 'to', value: '<config>', help: 'target config preset or JSON file' },
@@ -54,7 +55,7 @@ export const growCommand = {
     const subsets = [integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1)] as const;
     const backend = backendName(v.backend);
     const dataName = datasetName(v.data);
-    const weights = loadViTWeights(v.from, {
+    const weights = loadModelWeights(v.from, {
       heads: integer(v.heads, 'heads', 1), config: v['source-config'] ? loadConfig(v['source-config']) : undefined,
       configLabel: `--source-config ${v['source-config']}`, configFlag: '--source-config',
     });
@@ -67,21 +68,30 @@ export const growCommand = {
 
     const trainsOperator = (method === 'mango' || method === 'ligo') && opSteps > 0;
     const [subset, testSubset] = subsets;
-    const data = trainsOperator || v.data || v['data-dir'] ? loadData({ name: dataName ?? 'fashion-mnist', dir: v['data-dir'], model: target, subset, testSubset }) : defaultReportData(target, subsets);
-    if (data) checkDataFitsModel(data.train, target);
+    const data = trainsOperator || v.data || v['data-dir'] || isGPTConfig(target)
+      ? await loadModelData({ name: dataName, dir: v['data-dir'], model: target, subset, testSubset: isGPTConfig(target) && v['test-subset'] === '2000' ? 64 : testSubset })
+      : await defaultReportData(target, subsets);
     const device = await chooseBackend(backend);
     for (const note of weights.notes) console.log(`note: ${note}`);
-    const source = new ViT(weights.config, { backend: device });
+    const source = createModel(weights.config, { backend: device });
     source.loadState(weights.tensors);
-    const report = async (model: ViT) => (data ? `${(100 * await accuracy(model, data.test)).toFixed(2)}% on ${data.test.count} ${data.test.name} test images` : 'accuracy not measured');
-    console.log(`growing ${describe(source.config)} (architecture from the file's ${weights.configSource === 'metadata' ? 'metadata' : 'tensor shapes'}; ${await report(source)}) → ${describe(target)} with ${method}`);
+    const report = async (model: Model) => {
+      if (!data) return 'accuracy not measured';
+      const { accuracy, loss } = await evaluate(model, data.test);
+      if (isTokenSplit(data.test)) return `test loss ${loss.toFixed(4)} nats/token (perplexity ${Math.exp(loss).toFixed(2)}) on ${data.test.name}`;
+      return `${(100 * accuracy).toFixed(2)}% on ${data.test.count} ${data.test.name} test images`;
+    };
+    console.log(`growing ${describeModel(source.config)} (architecture from the file's ${weights.configSource === 'metadata' ? 'metadata' : 'tensor shapes'}; ${await report(source)}) → ${describeModel(target)} with ${method}`);
     if (!data) console.log('no dataset used: nothing to train the operator on was needed (pass --data-dir to report accuracy)');
     const grown = await grow(source, target, method, { rank, seed, backend: device });
     let operatorFlops = 0;
     if (grown.operator) {
       console.log(`operator: ${grown.cost.operatorParameters.toLocaleString('en')} parameters, contraction order ${grown.cost.order ?? '—'}, ${(2 * grown.cost.operatorMacsPerStep / 1e9).toFixed(3)} GFLOPs per forward`);
       if (trainsOperator) {
-        const trained = await grown.operator.trainOperator({ steps: opSteps, data: data!.train, batchSize, lr: opLr, seed, labelSmoothing: 0.1, clipNorm: 1 });
+        const train = data!.train;
+        const batches = isTokenSplit(train) && isGPTConfig(target) ? new TokenBatches(train.tokens, target.context, batchSize, seed) : train;
+        if (isTokenSplit(batches)) throw new MangoError('token data for an image model', 'this is a bug');
+        const trained = await grown.operator.trainOperator({ steps: opSteps, data: batches, batchSize, lr: opLr, seed, labelSmoothing: isGPTConfig(target) ? 0 : 0.1, clipNorm: 1 });
         operatorFlops = trained.flops;
         grown.operator.materialize();
       } else {
@@ -89,8 +99,8 @@ export const growCommand = {
       }
     }
     makeFolder(v.out!, 'the output folder');
-    writeSafetensors(path, await grown.target.state(), {
-      format: 'mango-weights', config: JSON.stringify(target), grownFrom: v.from, method, ...(method === 'mango' ? { rank: String(rank) } : {}),
+    await saveModelWeights(path, grown.target, {
+      grownFrom: v.from, method, ...(method === 'mango' ? { rank: String(rank) } : {}),
       operatorSteps: String(trainsOperator ? opSteps : 0), operatorFlops: String(operatorFlops),
     });
     console.log(`grown model: ${await report(grown.target)}; operator training ${(operatorFlops / 1e12).toFixed(4)} TFLOPs; wrote ${path}`);
@@ -99,7 +109,7 @@ export const growCommand = {
 };
 
 /** Fashion-MNIST for the accuracy report only, when it is installed and fits the model; otherwise none. */
-function defaultReportData(target: ViTConfig, subsets: readonly [number | undefined, number | undefined]) {
-  const fits = target.imageSize === 28 && target.channels === 1 && target.classes === 10;
-  return fits && existsSync(join(defaultFashionMnistDir, 't10k-images-idx3-ubyte.gz')) ? loadData({ name: 'fashion-mnist', model: target, subset: subsets[0], testSubset: subsets[1] }) : undefined;
+async function defaultReportData(target: ModelConfig, subsets: readonly [number | undefined, number | undefined]) {
+  const fits = !isGPTConfig(target) && target.imageSize === 28 && target.channels === 1 && target.classes === 10;
+  return fits && existsSync(join(defaultFashionMnistDir, 't10k-images-idx3-ubyte.gz')) ? loadModelData({ name: 'fashion-mnist', model: target, subset: subsets[0], testSubset: subsets[1] }) : undefined;
 }

@@ -3,7 +3,7 @@
  * {name: {dtype, shape, data_offsets}, __metadata__: {string: string}}, then the data. Every header field
  * is checked against the file before any data is touched; writes are atomic (temp file, fsync, rename).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { writeFileAtomic } from '../../io/files.ts';
 import { MangoError } from '../../engine/index.ts';
 import type { HostTensor } from './host-tensor.ts';
@@ -112,6 +112,25 @@ export function readSafetensors(path: string): SafetensorsFile {
     throw new CheckpointError(`cannot read ${path} (${(cause as NodeJS.ErrnoException).code ?? cause})`, 'check the path', { cause });
   }
   return parseSafetensors(bytes, path);
+}
+
+/** The tensor names of a safetensors file, from its header alone (no tensor data is read). */
+export function readSafetensorsNames(path: string): string[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const length = Buffer.alloc(8);
+    if (readSync(fd, length, 0, 8, 0) !== 8) return [];
+    const size = Number(length.readBigUInt64LE(0));
+    if (size > maxHeaderBytes) return [];
+    const header = Buffer.alloc(size);
+    readSync(fd, header, 0, size, 8);
+    return Object.keys(JSON.parse(header.toString('utf8'))).filter((k) => k !== '__metadata__');
+  } catch {
+    return [];   // unreadable or corrupt: the full read that follows reports it properly
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = {}): Uint8Array {

@@ -90,13 +90,16 @@ export function loadGPTWeights(path: string, options: { config?: GPTConfig; head
       throw new CheckpointError(`${label} (${describeGPT(explicit)}) does not fit ${what} in ${path}: ${differences(explicit, other).join(', ')}`, 'leave the config out to use the file\'s architecture, or pass the one it was trained with');
     }
   }
-  const heads = recorded?.heads ?? explicit?.heads ?? options.heads ?? huggingFaceHeads(path);
+  const known = recorded?.heads ?? explicit?.heads ?? huggingFaceHeads(path);
+  if (options.heads !== undefined && known !== undefined && options.heads !== known) {
+    throw new CheckpointError(`--heads ${options.heads} disagrees with the ${known} heads of ${path}`, 'leave --heads out: the file (or its config.json) says how many');
+  }
+  const heads = known ?? options.heads;
   if (heads === undefined) {
     const matching = Object.entries(gptPresets).filter(([, p]) => differences(p, inferred).length === 0);
     throw new CheckpointError(`${path} records no architecture, and its shapes cannot tell the number of attention heads of its width ${inferred.dim}`,
       `pass --heads N${matching.length ? ` (the preset with these shapes, ${matching.map(([n, p]) => `${n}, has ${p.heads}`).join('; ')})` : ''}, or keep Hugging Face's config.json beside the file`);
   }
-  if (options.heads !== undefined && options.heads !== heads) throw new CheckpointError(`--heads ${options.heads} disagrees with the ${heads} heads of ${path}`, 'leave --heads out');
   const config = validateGPTConfig({ ...inferred, ...recorded, heads, ...(explicit ? { dropout: explicit.dropout } : {}) }, `${path} architecture`);
   const expected = gptParameterShapes(config);
   const missing = [...expected.keys()].filter((n) => !converted.state.has(n));

@@ -41,7 +41,7 @@ export function toGPT2Names(state: ReadonlyMap<string, HostTensor>): Map<string,
 
 /** Does this file use HF GPT-2 names (with or without the `transformer.` prefix)? */
 export function hasGPT2Names(names: readonly string[]): boolean {
-  return names.some((n) => /^(transformer\.)?(wte\.weight|h\.\d+\.ln_1\.weight)$/.test(n));
+  return names.some((n) => /^(transformer\.)?h\.\d+\./.test(n));
 }
 
 const sameValues = (a: HostTensor, b: HostTensor) => a.shape.join() === b.shape.join() && a.data.every((v, i) => v === b.data[i]);
