@@ -1,9 +1,11 @@
 /**
- * `npm run bench:kernels [-- --quick]`: our kernels vs tfjs-backend-webgpu 4.22 on the same Dawn device, in
- * one process: matmul (square and ViT-shaped), attention (scores → softmax → values), softmax, layer norm,
- * mode-n product. Reports GFLOP/s (compute-bound) or GB/s (memory-bound: bytes read + written once) and
- * the ratio ours / tfjs; for the matmul rows also the machine's limit, the same GEMMs in PyTorch on the CPU
- * (one bench/pytorch_gemm.py child), and ours as % of it. Writes bench/results/kernels.{json,md}.
+ * `npm run bench:kernels [-- --quick] [--only=REGEX] [--embedding=V,D,N]`: our kernels vs tfjs-backend-webgpu
+ * 4.22 on the same Dawn device, in one process: matmul (square and ViT-shaped), attention (scores → softmax
+ * → values), softmax, layer norm, mode-n product, the embedding gradient (scatter-add; GPT-2 sizes unless
+ * --embedding gives others); --only keeps the cases whose name matches. Reports GFLOP/s (compute-bound) or
+ * GB/s (memory-bound: bytes read + written once) and the ratio ours / tfjs; for the matmul rows also the
+ * machine's limit, the same GEMMs in PyTorch on the CPU (one bench/pytorch_gemm.py child), and ours as % of
+ * it. Writes bench/results/kernels.{json,md}.
  */
 import * as E from '../engine/index.ts';
 import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
@@ -15,6 +17,9 @@ import { report, type Row } from './lib/report.ts';
 import { tfjsLayerNorm, tfjsOnDevice, type TfTensor } from './lib/tfjs-on-dawn.ts';
 
 const quick = process.argv.includes('--quick');
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const only = option('only');
+const [vocab, width, tokens] = (option('embedding') ?? '50257,768,4096').split(',').map(Number);
 const gpu = await openWebGpuBackend();
 const runtime = gpu.runtime;
 const tf = await tfjsOnDevice(runtime);
@@ -108,7 +113,23 @@ function layerNormCase(rows: number, cols: number, what: string): Case {
   };
 }
 
-const cases: Case[] = [
+/** d(wte) of `gather(wte, 0, ids)`: tfjs's own gather gradient is unsortedSegmentSum (float atomics). */
+function embeddingGradientCase(rows: number, cols: number, count: number): Case {
+  const dy = randn([count, cols]);
+  const random = new E.Random(1);
+  const ids = Int32Array.from({ length: count }, () => Math.floor(rows * random.uniform()));
+  const idsOurs = E.fromArray(Float32Array.from(ids), [count], gpu).keep();
+  const idsTfjs = tf.tensor1d(ids, 'int32');
+  const segments = tf as unknown as { unsortedSegmentSum(x: TfTensor, ids: TfTensor, segments: number): TfTensor };
+  const bytes = 4 * (count * cols + count + rows * cols);
+  return {
+    name: `embedding gradient (scatter-add) V=${rows} D=${cols} N=${count}`, work: bytes, unit: 'GB/s', reps: Math.max(1, Math.round(2e8 / bytes)),
+    ours: () => E.scatterAdd([rows, cols], 0, idsOurs, dy.ours),
+    tfjs: () => segments.unsortedSegmentSum(dy.tfjs, idsTfjs, rows),
+  };
+}
+
+const allCases: Case[] = [
   matmulCase('matmul 256²', 256, 256, 256),
   matmulCase('matmul 512²', 512, 512, 512),
   matmulCase('matmul 1024²', 1024, 1024, 1024),
@@ -126,12 +147,15 @@ const cases: Case[] = [
   layerNormCase(128 * 17, 128, 'd128 ViT, batch 128'),
   layerNormCase(16 * 197, 768, 'ViT-B/16, batch 16'),
   modeProductCase(64, 48, 96, 128),
+  embeddingGradientCase(vocab, width, tokens),
 ];
+const cases = only ? allCases.filter((c) => new RegExp(only).test(c.name)) : allCases;
 
 // The machine's limit for the GEMM rows: lavapipe runs our shaders on these same CPU cores, where PyTorch's
 // BLAS runs the same products. Measured first, in one child, while the GPU side is idle.
 const gemmShapes = cases.flatMap((c) => (c.gemm ? [c.gemm] : []));
-const torch = judgePytorch(runPytorch<TorchFacts & { gemms: { shape: number[]; gflops: number }[] }>('pytorch_gemm.py', [JSON.stringify(gemmShapes)]));
+const torch = judgePytorch(gemmShapes.length ? runPytorch<TorchFacts & { gemms: { shape: number[]; gflops: number }[] }>('pytorch_gemm.py', [JSON.stringify(gemmShapes)])
+  : 'PyTorch skipped: no plain GEMM among the selected cases');
 const limitColumn = 'CPU limit: PyTorch GFLOP/s', shareColumn = 'ours % of CPU limit';
 function cpuLimit(c: Case, oursRate: number): Row {
   if (!c.gemm) return { [limitColumn]: '—', [shareColumn]: '—' };

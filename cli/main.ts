@@ -1,4 +1,4 @@
-/** `mango <command>`: train, grow, experiment, inspect, plot, bench. Friendly errors, --help everywhere. */
+/** `mango <command>`: train, grow, experiment, inspect, sample, plot, bench. Friendly errors, --help everywhere. */
 import { closeBackends, GpuDeviceLostError, MangoError } from '../engine/index.ts';
 import { deviceLostExitCode, exitWithSupervisor, isWorker, runSupervised } from './supervisor.ts';
 import { flag, setFlagForProcessTree } from '../engine/flags.ts';
@@ -11,6 +11,7 @@ interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./commands/train.ts')).trainCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
+  sample: async () => (await import('./commands/sample.ts')).sampleCommand,
   experiment: async () => (await import('./commands/experiment.ts')).experimentCommand,
   grow: async () => (await import('./commands/grow.ts')).growCommand,
   plot: async () => (await import('./commands/plot.ts')).plotCommand,
@@ -20,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
 const summaries: Record<string, string> = {
   train: 'train a ViT on Fashion-MNIST, CIFAR-10 or your image folder, with checkpoints and resume',
   inspect: 'show what a checkpoint or weights file holds: architecture, provenance, tensors (--json)',
+  sample: 'generate text from a language model (mango\'s or Hugging Face GPT-2 weights) after a prompt',
   experiment: 'grow vs train from scratch: savings at equal accuracy (resumable); --default is the main job',
   grow: 'grow a trained checkpoint into a larger model (mango, ligo, bert2bert-fpi/aki, net2net, stackbert)',
   plot: 'draw accuracy and loss vs FLOPs (SVG) for a train run or an experiment folder',

@@ -7,13 +7,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../engine/index.ts';
-import type { ViTConfig } from '../models/config.ts';
+import { createModel, trainFlopsPerExample, type ModelConfig } from '../models/architecture.ts';
 import { Batches } from '../models/data/batches.ts';
-import type { Dataset } from '../models/data/dataset.ts';
-import { forwardFlops, trainFlopsPerImage } from '../models/flops.ts';
+import { TokenBatches } from '../models/data/token-batches.ts';
+import { forwardFlops } from '../models/flops.ts';
+import { gptForwardFlops } from '../models/lm/gpt-flops.ts';
+import { isGPTConfig } from '../models/lm/gpt-config.ts';
+import { isTokenSplit } from '../models/lm/token-split.ts';
+import type { SplitData } from '../models/train/evaluate.ts';
 import { AdamW } from '../models/optim/optimizer.ts';
 import { batchLoss, trainStep } from '../models/train/step.ts';
-import { ViT } from '../models/vit.ts';
 import { labelOf, type ExperimentSpec } from './spec.ts';
 
 export interface Estimate {
@@ -26,10 +29,12 @@ export interface Estimate {
 type Plan = Pick<ExperimentSpec, 'outDir' | 'methods' | 'seeds' | 'source' | 'target' | 'train' | 'test' | 'validation' | 'batchSize' | 'sourceSteps' | 'targetSteps' | 'evalEvery' | 'sourceWeights'>;
 
 /** Training FLOPs per second of `config` on `backend`: the median of a few steps after a first (compiling) one. */
-export async function measuredRate(config: ViTConfig, backend: Backend, data: Dataset, batchSize: number, steps = 3): Promise<number> {
-  const model = new ViT(config, { seed: 0, backend });
+export async function measuredRate(config: ModelConfig, backend: Backend, data: SplitData, batchSize: number, steps = 3): Promise<number> {
+  const model = createModel(config, { seed: 0, backend });
   const optimizer = new AdamW(model.namedParameters());
-  const batch = new Batches(data, batchSize, 0).at({ epoch: 0, batch: 0 });
+  const batch = isTokenSplit(data) && isGPTConfig(config) ? new TokenBatches(data.tokens, config.context, batchSize, 0).at({ epoch: 0, batch: 0 })
+    : isTokenSplit(data) ? undefined : new Batches(data, batchSize, 0).at({ epoch: 0, batch: 0 });
+  if (!batch) throw new Error('token data for an image model');
   const times: number[] = [];
   for (let i = 0; i <= steps; i++) {
     const started = performance.now();
@@ -39,17 +44,28 @@ export async function measuredRate(config: ViTConfig, backend: Backend, data: Da
   optimizer.dispose();
   model.dispose();
   times.sort((a, b) => a - b);
-  return (trainFlopsPerImage(config) * batchSize) / times[Math.floor(times.length / 2)];
+  return (trainFlopsPerExample(config) * batchSize) / times[Math.floor(times.length / 2)];
 }
 
 export function remainingFlops(plan: Plan): { runsLeft: number; flops: number } {
-  const evalImages = plan.test.count + (plan.validation?.count ?? 0);
   const evalsPerRun = Math.ceil(plan.targetSteps / plan.evalEvery) + 1;
-  const perRun = plan.targetSteps * plan.batchSize * trainFlopsPerImage(plan.target) + evalsPerRun * evalImages * forwardFlops(plan.target).forward;
+  const perRun = plan.targetSteps * plan.batchSize * trainFlopsPerExample(plan.target) + evalsPerRun * evaluationFlops(plan.target, plan.test, plan.validation);
   const runsLeft = plan.seeds.flatMap((seed) => plan.methods.map((m) => join(plan.outDir, `${labelOf(m)}-s${seed}`, 'result.json'))).filter((p) => !existsSync(p)).length;
   const sourceDone = plan.sourceWeights !== undefined || existsSync(join(plan.outDir, 'source', 'result.json'));
-  const source = sourceDone ? 0 : plan.sourceSteps * plan.batchSize * trainFlopsPerImage(plan.source);
+  const source = sourceDone ? 0 : plan.sourceSteps * plan.batchSize * trainFlopsPerExample(plan.source);
   return { runsLeft, flops: runsLeft * perRun + source };
+}
+
+/** Forward FLOPs of one evaluation on the test and validation splits (a text split: its evaluation windows). */
+function evaluationFlops(config: ModelConfig, ...splits: (SplitData | undefined)[]): number {
+  return splits.reduce((sum, data) => {
+    if (!data) return sum;
+    if (isTokenSplit(data) && isGPTConfig(config)) {
+      const windows = Math.min(Math.floor((data.tokens.length - 1) / config.context), data.evalWindows ?? Infinity);
+      return sum + windows * gptForwardFlops(config).forward;
+    }
+    return isTokenSplit(data) || isGPTConfig(config) ? sum : sum + data.count * forwardFlops(config).forward;
+  }, 0);
 }
 
 export async function estimate(plan: Plan, backend: Backend): Promise<Estimate> {

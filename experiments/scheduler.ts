@@ -8,24 +8,24 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { latestCheckpoint } from '../models/checkpoint/checkpoint.ts';
-import { describe } from '../models/config.ts';
+import { createModel, describeModel, type Model } from '../models/architecture.ts';
 import { evaluationPoint, trainModel } from '../models/train/trainer.ts';
-import { ViT } from '../models/vit.ts';
 import { makeFolder, readJson, writeJson } from '../io/files.ts';
-import { ExperimentInterrupted, trainRun } from './recipes.ts';
+import { ExperimentInterrupted, scoreText, trainRun } from './recipes.ts';
 import { writeReport } from './report.ts';
 import { claimRun, releaseRun } from './run-claim.ts';
 import { checkExperimentFolder, labelOf, sharedSettings, type ExperimentResult, type ExperimentSpec, type MethodSpec } from './spec.ts';
 import type { RunRecord } from './summary.ts';
 
 /** Trains the source once (resumable; waits while another process trains it) and returns it. */
-async function sourceModel(spec: ExperimentSpec): Promise<ViT> {
+async function sourceModel(spec: ExperimentSpec): Promise<Model> {
   const dir = join(spec.outDir, 'source');
-  const model = new ViT(spec.source, { seed: 1000, backend: spec.backend });
+  const model = createModel(spec.source, { seed: 1000, backend: spec.backend });
   if (spec.sourceWeights) {
     model.loadState(spec.sourceWeights.tensors);
-    const { accuracy, validationAccuracy } = await evaluationPoint(model, 0, 0, spec.test, spec.validation);
-    spec.log?.(`source ${describe(spec.source)}: pretrained, ${spec.sourceWeights.path} (${(100 * accuracy).toFixed(2)}% test${validationAccuracy !== undefined ? `, ${(100 * validationAccuracy).toFixed(2)}% validation` : ''}; its cost is not counted)`);
+    const point = await evaluationPoint(model, 0, 0, spec.test, spec.validation);
+    const validation = point.validationLoss !== undefined ? { accuracy: point.validationAccuracy!, loss: point.validationLoss } : undefined;
+    spec.log?.(`source ${describeModel(spec.source)}: pretrained, ${spec.sourceWeights.path} (${scoreText(spec, point)} test${validation ? `, ${scoreText(spec, validation)} validation` : ''}; its cost is not counted)`);
     return model;
   }
   for (let waited = false; ; waited = true) {
@@ -33,7 +33,7 @@ async function sourceModel(spec: ExperimentSpec): Promise<ViT> {
     const checkpoint = done && latestCheckpoint(join(dir, 'checkpoints'));
     if (done && checkpoint) {
       model.loadState(checkpoint.model);
-      spec.log?.(`source ${describe(spec.source)}: reused (${(100 * done.finalAccuracy).toFixed(2)}%)`);
+      spec.log?.(`source ${describeModel(spec.source)}: reused (${(100 * done.finalAccuracy).toFixed(2)}% final accuracy)`);
       return model;
     }
     const owner = claimRun(dir);
@@ -42,7 +42,7 @@ async function sourceModel(spec: ExperimentSpec): Promise<ViT> {
     await pause(spec.signal);
   }
   try {
-    spec.log?.(`source ${describe(spec.source)}: training ${spec.sourceSteps} steps`);
+    spec.log?.(`source ${describeModel(spec.source)}: training ${spec.sourceSteps} steps`);
     const result = await trainModel({
       model, train: spec.train, test: spec.test, batchSize: spec.batchSize, steps: spec.sourceSteps, lr: spec.lr,
       warmupSteps: Math.round(spec.sourceSteps * 0.05), labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed: 1000,
@@ -51,7 +51,7 @@ async function sourceModel(spec: ExperimentSpec): Promise<ViT> {
     });
     if (result.interrupted) throw new ExperimentInterrupted();
     writeJson(join(dir, 'result.json'), { finalAccuracy: result.finalAccuracy, flops: result.flops });
-    spec.log?.(`source: ${(100 * result.finalAccuracy).toFixed(2)}% test accuracy (its cost is not counted: the premise is that it exists)`);
+    spec.log?.(`source: ${scoreText(spec, result.evals.at(-1)!)} on the test set (its cost is not counted: the premise is that it exists)`);
     return model;
   } finally {
     releaseRun(dir);
@@ -69,12 +69,12 @@ async function pause(signal?: AbortSignal): Promise<void> {
 
 
 /** A finished run, or the pid of another process that is doing it now. */
-async function runOne(spec: ExperimentSpec, source: ViT, m: MethodSpec, seed: number): Promise<RunRecord | number> {
+async function runOne(spec: ExperimentSpec, source: Model, m: MethodSpec, seed: number): Promise<RunRecord | number> {
   const label = labelOf(m);
   const dir = join(spec.outDir, `${label}-s${seed}`);
   const finished = readJson<RunRecord>(join(dir, 'result.json'));
   if (finished) {
-    spec.log?.(`${label} seed ${seed}: done earlier (${(100 * finished.finalAccuracy).toFixed(2)}%)`);
+    spec.log?.(`${label} seed ${seed}: done earlier (${scoreText(spec, finished.evals.at(-1) ?? { accuracy: finished.finalAccuracy })})`);
     return finished;
   }
   const owner = claimRun(dir);

@@ -2,9 +2,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../engine/index.ts';
-import type { ViTConfig } from '../models/config.ts';
+import type { ModelConfig } from '../models/architecture.ts';
+import { isTokenSplit } from '../models/lm/token-split.ts';
+import type { SplitData } from '../models/train/evaluate.ts';
 import type { Augmentation } from '../models/data/batches.ts';
-import type { Dataset } from '../models/data/dataset.ts';
 import type { HostTensor } from '../models/checkpoint/host-tensor.ts';
 import { checkSameSettings } from '../models/checkpoint/recorded-settings.ts';
 import type { GrowthMethod } from '../growth/grow.ts';
@@ -17,10 +18,11 @@ export interface MethodSpec {
 }
 
 export interface ExperimentSpec {
-  source: ViTConfig;
-  target: ViTConfig;
-  train: Dataset;
-  test: Dataset;
+  source: ModelConfig;
+  target: ModelConfig;
+  /** images for ViTs, token splits for language models */
+  train: SplitData;
+  test: SplitData;
   backend: Backend;
   batchSize: number;
   sourceSteps: number;
@@ -44,7 +46,7 @@ export interface ExperimentSpec {
   augmentation?: Augmentation;
   labelSmoothing?: number;
   /** training images held out, evaluated at every evaluation next to the test set (settings are chosen on these) */
-  validation?: Dataset;
+  validation?: SplitData;
   /** a pretrained source to reuse instead of training one (its architecture is `source`) */
   sourceWeights?: { path: string; tensors: ReadonlyMap<string, HostTensor> };
   /**
@@ -69,9 +71,15 @@ export function sharedSettings(spec: Omit<ExperimentSpec, 'backend'>): Record<st
   return {
     source: spec.source, target: spec.target, batchSize: spec.batchSize, sourceSteps: spec.sourceSteps, targetSteps: spec.targetSteps,
     lr: spec.lr, grownLr: spec.grownLr ?? null, warmupSteps: spec.warmupSteps, operatorSteps: spec.operatorSteps, operatorLr: spec.operatorLr, mangoNoise: spec.mangoNoise ?? null, evalEvery: spec.evalEvery,
-    train: spec.train.count, test: spec.test.count, augmentation: spec.augmentation ?? null, labelSmoothing: spec.labelSmoothing ?? null,
-    validation: spec.validation?.count ?? null, sourceWeights: spec.sourceWeights?.path ?? null,
+    train: sizeOf(spec.train), test: sizeOf(spec.test), augmentation: spec.augmentation ?? null, labelSmoothing: spec.labelSmoothing ?? null,
+    validation: spec.validation ? sizeOf(spec.validation) : null, sourceWeights: spec.sourceWeights?.path ?? null,
+    ...(isTokenSplit(spec.test) ? { testWindows: spec.test.evalWindows ?? null } : {}),
   };
+}
+
+/** Examples in a split: images, or tokens. */
+export function sizeOf(data: SplitData): number {
+  return isTokenSplit(data) ? data.tokens.length : data.count;
 }
 
 /** The methods whose target run starts from the source's weights (StackBERT grows its own shallow model). */

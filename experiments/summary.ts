@@ -5,7 +5,8 @@
  * scratch run that every method of that seed is measured with.
  */
 import { MangoError } from '../engine/index.ts';
-import { describe, type ViTConfig } from '../models/config.ts';
+import { describeModel, type ModelConfig } from '../models/architecture.ts';
+import { isGPTConfig } from '../models/lm/gpt-config.ts';
 import type { EvalPoint } from '../models/train/trainer.ts';
 import type { GrowthMethod } from '../growth/grow.ts';
 import { pairedBootstrap, type BootstrapOptions, type Interval } from './intervals.ts';
@@ -48,21 +49,44 @@ export interface Comparison {
 }
 
 export interface Summary {
-  /** scratch's mean final accuracy */
+  metric: Metric;
+  /** scratch's mean final score: accuracy, or −loss (see Metric) */
   bar: number;
   scratchBudget: number;
   summaries: MethodSummary[];
   comparisons: Comparison[];
 }
 
+/**
+ * What the bar is set on: a ViT's test accuracy (higher is better), or a language model's test loss in
+ * nats per token (lower is better). The statistics run on a score that is higher-better either way
+ * (accuracy, or −loss), so one code path measures both.
+ */
+export type Metric = 'accuracy' | 'loss';
+
+export function metricOf(config: ModelConfig): Metric {
+  return isGPTConfig(config) ? 'loss' : 'accuracy';
+}
+
+/** The record with its curve and final value as scores (accuracy, or −loss). */
+function scored(run: RunRecord, metric: Metric): RunRecord {
+  if (metric === 'accuracy') return run;
+  const evals = run.evals.map((p) => ({ ...p, accuracy: -(p.loss ?? NaN) }));
+  return { ...run, evals, finalAccuracy: evals.at(-1)?.accuracy ?? NaN };
+}
+
 export const defaultMargins = [0.005, 0.01, 0.02];
+/** Bars below the main one for a loss metric, in nats per token above scratch's final loss. */
+export const defaultLossMargins = [0.01, 0.02, 0.05];
 
 /** The run's saving at `bar`; one that never reaches it counts its whole budget (a bound: the saving is at most this). */
 export function savingOrBound(run: RunRecord, reference: readonly EvalPoint[], bar: number): { saving: number; reached: boolean } {
   return { saving: saving(run.evals, reference, bar, run.totalFlops) ?? NaN, reached: flopsToReach(run.evals, bar) !== undefined };
 }
 
-export function summarize(runs: readonly RunRecord[], options: BootstrapOptions & { margins?: number[] } = {}): Summary {
+export function summarize(records: readonly RunRecord[], options: BootstrapOptions & { margins?: number[]; metric?: Metric } = {}): Summary {
+  const metric = options.metric ?? 'accuracy';
+  const runs = records.map((r) => scored(r, metric));
   const scratch = new Map(runs.filter((r) => r.method === 'scratch').map((r) => [r.seed, r]));
   if (scratch.size === 0) throw new MangoError('the experiment needs scratch runs as the reference', 'add scratch to --methods');
   const labels = [...new Set(runs.map((r) => r.label))];
@@ -80,7 +104,7 @@ export function summarize(runs: readonly RunRecord[], options: BootstrapOptions 
     const mean = seeds.reduce((sum, s) => sum + of(label, s) - (minus ? of(minus, s) : 0), 0) / seeds.length;
     return Number.isFinite(mean) ? mean : undefined;
   };
-  const margins = options.margins ?? defaultMargins;
+  const margins = options.margins ?? (metric === 'loss' ? defaultLossMargins : defaultMargins);
   const fullReference = reference([...scratch.keys()]);
   const summaries = labels.map((label): MethodSummary => {
     const group = runs.filter((r) => r.label === label);
@@ -102,21 +126,30 @@ export function summarize(runs: readonly RunRecord[], options: BootstrapOptions 
     const seeds = seedsOf(mango).filter((s) => runOf.has(`${baseline}/${s}`));
     return { mango, baseline, difference: pairedBootstrap(seeds, (drawn) => meanSaving(mango, drawn, 0, baseline), options) };
   }));
-  return { bar, scratchBudget: budget, summaries, comparisons };
+  return { metric, bar, scratchBudget: budget, summaries, comparisons };
 }
 
 const percent = (v: number) => (100 * v).toFixed(1);
 const withInterval = (i?: Interval) => (i ? `${percent(i.estimate)} [${percent(i.low)}, ${percent(i.high)}]` : 'n/a');
-const meanSpread = (v?: { mean: number; spread: number }) => (v ? `${(100 * v.mean).toFixed(2)} ± ${(100 * v.spread).toFixed(2)}` : 'n/a');
+const meanSpreadOf = (v: { mean: number; spread: number } | undefined, metric: Metric) => {
+  if (!v) return 'n/a';
+  return metric === 'loss' ? `${(-v.mean).toFixed(4)} ± ${v.spread.toFixed(4)}` : `${(100 * v.mean).toFixed(2)} ± ${(100 * v.spread).toFixed(2)}`;
+};
 
-export function markdownTable(result: Summary, spec: { source: ViTConfig; target: ViTConfig }): string {
+export function markdownTable(result: Summary, spec: { source: ModelConfig; target: ModelConfig }): string {
   const margins = result.summaries[0]?.savingsBelow.map((b) => b.margin) ?? [];
   const comparisons = result.comparisons.filter((c) => c.difference);
+  const loss = result.metric === 'loss';
+  const meanSpread = (v?: { mean: number; spread: number }) => meanSpreadOf(v, result.metric);
   return [
-    `Source ${describe(spec.source)} → target ${describe(spec.target)}.`,
-    `The bar (scratch's mean final accuracy): ${(100 * result.bar).toFixed(2)}%; scratch budget ${(result.scratchBudget / 1e12).toFixed(3)} TFLOPs.`,
+    `Source ${describeModel(spec.source)} → target ${describeModel(spec.target)}.`,
+    loss
+      ? `The bar (scratch's mean final test loss): ${(-result.bar).toFixed(4)} nats/token; scratch budget ${(result.scratchBudget / 1e12).toFixed(3)} TFLOPs.`
+      : `The bar (scratch's mean final accuracy): ${(100 * result.bar).toFixed(2)}%; scratch budget ${(result.scratchBudget / 1e12).toFixed(3)} TFLOPs.`,
     '',
-    `| method | runs (full budget) | final acc % | acc % at scratch budget | reached the bar | saving % [95% CI] | ${margins.map((m) => `saving % at bar −${(100 * m).toFixed(1)} pt`).join(' | ')} |`,
+    loss
+      ? `| method | runs (full budget) | final test loss | loss at scratch budget | reached the bar | saving % [95% CI] | ${margins.map((m) => `saving % at bar +${m} nats`).join(' | ')} |`
+      : `| method | runs (full budget) | final acc % | acc % at scratch budget | reached the bar | saving % [95% CI] | ${margins.map((m) => `saving % at bar −${(100 * m).toFixed(1)} pt`).join(' | ')} |`,
     `|---|---|---|---|---|---|${margins.map(() => '---|').join('')}`,
     ...result.summaries.map((s) => {
       const cells = [withInterval(s.saving), ...s.savingsBelow.map((b) => withInterval(b.saving))];
@@ -130,6 +163,6 @@ export function markdownTable(result: Summary, spec: { source: ViTConfig; target
     ] : []),
     'saving = 1 − FLOPs for the run to reach the bar (operator training or shallow stage included) / FLOPs for the mean scratch curve to reach it; '
       + 'a run that never reaches it counts its whole budget (a bound). Intervals: paired percentile bootstrap over seeds (each draw recomputes the scratch reference and the bar). '
-      + 'Final accuracy: mean ± std over the runs that trained the whole budget.',
+      + `Final ${loss ? 'test loss (nats/token)' : 'accuracy'}: mean ± std over the runs that trained the whole budget.`,
   ].join('\n');
 }

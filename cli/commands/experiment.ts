@@ -1,15 +1,19 @@
 /** `mango experiment`: the savings experiment (methods × seeds), resumable; `--default` is the main job. */
 import { MangoError } from '../../engine/index.ts';
-import { describe } from '../../models/config.ts';
+import { describeModel } from '../../models/architecture.ts';
+import { isGPTConfig } from '../../models/lm/gpt-config.ts';
+import { isTokenSplit } from '../../models/lm/token-split.ts';
+import { TokenBatches } from '../../models/data/token-batches.ts';
+import { sizeOf } from '../../experiments/spec.ts';
 import { checkGrowth, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
 import { describeDuration, estimate } from '../../experiments/estimate.ts';
 import { runExperiment } from '../../experiments/scheduler.ts';
 import { checkExperimentFolder, type MethodSpec } from '../../experiments/spec.ts';
 import { markdownTable } from '../../experiments/summary.ts';
-import { loadViTWeights } from '../../models/checkpoint/weights.ts';
+import { loadModelWeights } from '../../models/checkpoint/model-weights.ts';
 import { pretrainedPath } from '../../models/pretrained.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, checkDataFitsModel, chooseBackend, datasetName, integer, interruptSignal, loadData, loadViTConfig, number, positive } from '../options.ts';
+import { backendName, checkCanCreate, chooseBackend, datasetName, integer, interruptSignal, loadConfig, loadModelData, number, positive } from '../options.ts';
 
 /**
  * The main job (`npm start`), sized for about 15 minutes on 2 CPU cores through lavapipe: the shipped
@@ -33,20 +37,18 @@ const options = [
     `scratch vs Mango R=1 vs Net2Net, ${mainJob['target-epochs']} epochs each on Fashion-MNIST (validation split`,
     `${mainJob.validation}), output in ${mainJob.out} (what \`npm start\` runs)`] },
   { name: 'source', value: '<config>', help: 'source model config', shows: standard['source'] },
-  { name: 'source-weights', value: '<file>', help: ['reuse this pretrained source (any timm-layout safetensors file) instead of',
-    "training one; its architecture is the file's (--source, if given, must agree)"] },
+  { name: 'source-weights', value: '<file>', help: ['reuse this pretrained source (any timm-layout safetensors file, or a language', "model's) instead of training one; its architecture is the file's (--source, if", 'given, must agree)'] },
   { name: 'heads', value: '<n>', help: "the source's heads, for a --source-weights file that does not record them" },
   { name: 'target', value: '<config>', help: 'target model config', shows: standard['target'] },
   { name: 'methods', value: '<list>', help: [`comma list of: ${growthMethods.join(', ')};`, 'mango:R sets the rank'], shows: standard['methods'] },
   { name: 'seeds', value: '<n>', help: 'seeds per method', shows: standard['seeds'] },
-  { name: 'data', value: '<name>', group: 'data', help: 'dataset (fashion-mnist | cifar10 | imagefolder) and folder', shows: 'fashion-mnist', default: 'fashion-mnist' },
+  { name: 'data', value: '<name>', group: 'data', help: ['dataset (fashion-mnist | cifar10 | imagefolder; for language models austen |', 'text) and folder'], shows: 'fashion-mnist; austen for an LM' },
   { name: 'data-dir', value: '<folder>', group: 'data', help: '' },
-  { name: 'subset', value: '<n>', group: 'subsets', help: 'use only the first n train / test images' },
+  { name: 'subset', value: '<n>', group: 'subsets', help: 'use only the first n train / test images (an LM: n train tokens / n test windows)' },
   { name: 'test-subset', value: '<n>', group: 'subsets', help: '' },
   { name: 'validation', value: '<n>', help: ['hold n training images out (a fixed draw; never trained on, by the source',
     'either when it is trained here) and evaluate every run on them too: choose', 'settings on these, report on the test set'] },
-  { name: 'stop-past-bar', help: ['grown runs stop once past the highest scratch final accuracy (enough for every',
-    'saving); seed 0 of each method still trains the whole budget'] },
+  { name: 'stop-past-bar', help: ['grown runs stop once past the highest scratch final accuracy (an LM: below the', 'lowest final test loss; enough for every saving); seed 0 of each method still', 'trains the whole budget'] },
   { name: 'batch', value: '<n>', help: 'batch size', shows: standard['batch'] },
   { name: 'source-epochs', value: '<x>', help: 'source training (skipped when already done)', shows: standard['source-epochs'] },
   { name: 'target-epochs', value: '<x>', help: 'the training budget of every target run', shows: standard['target-epochs'] },
@@ -81,10 +83,10 @@ export const experimentCommand = {
     const v = { ...defaults, ...Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined && x !== false)) } as Record<string, string | undefined>;
     // Every argument is checked before any data loads or the GPU starts.
     const weights = v['source-weights']
-      ? loadViTWeights(v['source-weights'], { config: given.source ? loadViTConfig(given.source, '--source') : undefined, configLabel: `--source ${given.source}`, heads: integer(v.heads, 'heads', 1), configFlag: '--source' })
+      ? loadModelWeights(v['source-weights'], { config: given.source ? loadConfig(given.source) : undefined, configLabel: `--source ${given.source}`, heads: integer(v.heads, 'heads', 1), configFlag: '--source' })
       : undefined;
-    const source = weights?.config ?? loadViTConfig(v.source!, '--source');
-    const target = loadViTConfig(v.target!, '--target');
+    const source = weights?.config ?? loadConfig(v.source!);
+    const target = loadConfig(v.target!);
     const methods = parseMethods(v.methods!);
     if (!methods.some((m) => m.method === 'scratch')) methods.unshift({ method: 'scratch' });
     for (const m of methods) checkGrowth(source, target, m.method, m);
@@ -103,17 +105,15 @@ export const experimentCommand = {
     const backendChoice = backendName(v.backend);
     const dataName = datasetName(v.data);
 
-    const data = loadData({ name: dataName!, dir: v['data-dir'], model: target, subset: subsets[0], testSubset: subsets[1], validation: integer(v.validation, 'validation', 1) });
-    checkDataFitsModel(data.train, source);
-    checkDataFitsModel(data.train, target);
-    const perEpoch = Math.floor(data.train.count / batchSize);
+    const data = await loadModelData({ name: dataName, dir: v['data-dir'], model: target, subset: subsets[0], testSubset: subsets[1], validation: integer(v.validation, 'validation', 1) });
+    const perEpoch = isTokenSplit(data.train) && isGPTConfig(target) ? new TokenBatches(data.train.tokens, target.context, batchSize, 0).perEpoch : Math.floor(sizeOf(data.train) / batchSize);
     const steps = (epochs: number) => Math.max(1, Math.round(perEpoch * epochs));
     const targetSteps = steps(epochFractions.target);
     const settings = {
       source, target, train: data.train, test: data.test, batchSize, sourceSteps: weights ? 0 : steps(epochFractions.source), targetSteps, lr,
       ...(grownLr !== undefined ? { grownLr } : {}),
       warmupSteps: warmup ?? Math.round(targetSteps * 0.05), operatorSteps, operatorLr, mangoNoise,
-      evalEvery: Math.max(1, Math.floor(targetSteps / evals)), methods, seeds, outDir: v.out!, labelSmoothing: 0.1,
+      evalEvery: Math.max(1, Math.floor(targetSteps / evals)), methods, seeds, outDir: v.out!, labelSmoothing: isGPTConfig(target) ? 0 : 0.1,
       ...(data.validation ? { validation: data.validation } : {}),
       ...(weights ? { sourceWeights: { path: weights.path, tensors: weights.tensors } } : {}),
       ...(v['stop-past-bar'] ? { stopPastBar: { fullBudgetSeeds: [seeds[0]] } } : {}),
@@ -121,7 +121,8 @@ export const experimentCommand = {
     checkExperimentFolder(settings);
     checkCanCreate(v.out!, 'the experiment folder');
     const backend = await chooseBackend(backendChoice);
-    console.log(`experiment: ${describe(source)} → ${describe(target)} on ${data.train.name} (${data.train.count} train / ${data.test.count} test${data.validation ? ` / ${data.validation.count} validation` : ''}), ${backend.describe()}`);
+    const unit = isTokenSplit(data.train) ? ' tokens' : '';
+    console.log(`experiment: ${describeModel(source)} → ${describeModel(target)} on ${data.train.name} (${sizeOf(data.train)} train / ${sizeOf(data.test)} test${data.validation ? ` / ${sizeOf(data.validation)} validation` : ''}${unit}), ${backend.describe()}`);
     console.log(`methods ${methods.map((m) => m.method + (m.rank ? `:${m.rank}` : '')).join(', ')} × seeds ${seeds.join(', ')}; ${targetSteps} target steps of ${batchSize}; folder ${v.out}`);
     const time = await estimate(settings, backend);
     if (time.runsLeft > 0) {
@@ -134,7 +135,7 @@ export const experimentCommand = {
       return 130;
     }
     if (result.summaries) console.log(`\n${markdownTable(result as Required<typeof result>, { source, target })}\n`);
-    console.log(`wrote ${v.out}/results.md, results.json, accuracy-vs-flops.svg and per-run checkpoints and logs`);
+    console.log(`wrote ${v.out}/results.md, results.json, ${isGPTConfig(target) ? 'loss' : 'accuracy'}-vs-flops.svg and per-run checkpoints and logs`);
     if (given.default) console.log('one seed on a short budget: a demonstration, not the result. Multi-seed results, and the commands that make them: README.md, "Results"');
     return 0;
   },

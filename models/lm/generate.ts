@@ -74,11 +74,15 @@ function sample(logits: Float32Array, temperature: number, topK: number, random:
   return best;
 }
 
-/** The last position's logits for `window` (at most `context` tokens), read back to the host. */
+/**
+ * The last position's logits for `window` (at most `context` tokens), read back to the host: GPT.forward's
+ * LM head applied to that position alone, as the others' logits would be thrown away.
+ */
 async function nextTokenLogits(model: GPT, window: readonly number[]): Promise<Float32Array> {
   const length = window.length;
   const last = E.withBackend(model.backend, () => E.noGrad(() => E.tidy(() =>
-    model.forward({ ids: window, batch: 1, length }).reshape([length, model.config.vocabSize]).slice([length - 1], [length]))));
+    model.features({ ids: window, batch: 1, length }).reshape([length, model.config.dim]).slice([length - 1], [length])
+      .matmul(model.headWeight, { transposeB: true }))));
   try {
     return await last.data();
   } finally {

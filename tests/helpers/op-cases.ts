@@ -312,14 +312,43 @@ export const opCases: OpCase[] = [
           {
             shapes: [gatheredShape, [indices.length]], values: [vg, indices], differentiable: [true, false],
             engine: (src: E.Tensor, i: E.Tensor) => E.scatterAdd(s, axis, i, src),
-            reference: (src: R.Ref) => {
-              const out = R.ref(new Array(R.size(s)).fill(0), s);
-              const targets = R.gather(R.ref(Array.from({ length: R.size(s) }, (_, k) => k), s), axis, indices);
-              targets.data.forEach((target, k) => { out.data[target] += src.data[k]; });
-              return out;
-            },
+            reference: scatterAddReference(s, axis, indices),
           },
         ];
       }),
   },
+  {
+    name: 'gather and scatterAdd with repeated, never-hit and all-equal indices (axis 0 and a middle axis)',
+    checks: fc.record({ lead: fc.integer({ min: 1, max: 3 }), length: fc.integer({ min: 2, max: 7 }), inner: fc.integer({ min: 1, max: 4 }),
+      middle: fc.boolean(), allEqual: fc.boolean(), count: fc.integer({ min: 5, max: 12 }) })
+      // Indices from the lower half only: more positions than candidate rows (repeats), upper rows never hit.
+      .chain((p) => fc.tuple(fc.constant(p), fc.array(fc.nat({ max: (p.length - 1) >> 1 }), { minLength: p.count, maxLength: p.count }), fc.nat({ max: p.length - 1 })))
+      .chain(([p, lowerHalf, single]) => {
+        const indices = p.allEqual ? new Array<number>(p.count).fill(single) : lowerHalf;
+        const axis = p.middle ? 1 : 0;
+        const s = p.middle ? [p.lead, p.length, p.inner] : [p.length, p.lead, p.inner];
+        const gathered = s.map((d, i) => (i === axis ? p.count : d));
+        return fc.tuple(fc.constant({ s, axis, indices, gathered }), values(s), values(gathered));
+      })
+      .map(([{ s, axis, indices, gathered }, vx, vg]) => [
+        {
+          shapes: [s, [indices.length]], values: [vx, indices], differentiable: [true, false],
+          engine: (x: E.Tensor, i: E.Tensor) => E.gather(x, axis, i), reference: (x: R.Ref) => R.gather(x, axis, indices),
+        },
+        {
+          shapes: [gathered, [indices.length]], values: [vg, indices], differentiable: [true, false],
+          engine: (src: E.Tensor, i: E.Tensor) => E.scatterAdd(s, axis, i, src), reference: scatterAddReference(s, axis, indices),
+        },
+      ]),
+  },
 ];
+
+/** Zeros of shape `s` with the slices of `src` added at `indices` along `axis`. */
+function scatterAddReference(s: number[], axis: number, indices: readonly number[]) {
+  return (src: R.Ref) => {
+    const out = R.ref(new Array(R.size(s)).fill(0), s);
+    const targets = R.gather(R.ref(Array.from({ length: R.size(s) }, (_, k) => k), s), axis, indices);
+    targets.data.forEach((target, k) => { out.data[target] += src.data[k]; });
+    return out;
+  };
+}

@@ -12,6 +12,7 @@ import { GPT } from '../../models/lm/gpt.ts';
 import type { GPTConfig } from '../../models/lm/gpt-config.ts';
 import { AdamW } from '../../models/optim/optimizer.ts';
 import { trainStep } from '../../models/train/step.ts';
+import { poisonedGpuBackend } from '../helpers/gpu.ts';
 
 const tiny: GPTConfig = { vocabSize: 23, context: 8, dim: 16, depth: 2, heads: 2, mlpRatio: 4, tiedHead: true, dropout: 0 };
 const prompt = [3, 7, 1, 22, 0];
@@ -91,6 +92,21 @@ test('a decoder trained a few dozen steps on the cycle 0…9 continues it greedi
   optimizer.dispose();
   model.dispose();
 });
+
+const gpu = await poisonedGpuBackend();
+if (gpu) {
+  test('webgpu: the same tokens as the CPU backend for the same weights and seed, every tensor freed', async () => {
+    const cpuModel = new GPT(tiny, { seed: 9 });
+    const gpuModel = new GPT(tiny, { seed: 9, backend: gpu });
+    gpuModel.loadState(await cpuModel.state());
+    const before = E.memoryStats().liveStorages;
+    for (const options of [{ maxTokens: 12, temperature: 0 }, { maxTokens: 12, temperature: 1, topK: 5, seed: 3 }]) {
+      assert.equal(await generate(gpuModel, prompt, options), await generate(cpuModel, prompt, options), JSON.stringify(options));
+    }
+    assert.is(E.memoryStats().liveStorages, before);
+    gpuModel.dispose();
+  });
+}
 
 test('bad input: a clear MangoError with the fix', async () => {
   const model = new GPT(tiny, { seed: 8 });

@@ -1,7 +1,8 @@
 /** The engine's Backend on WebGPU: every primitive is a handwritten WGSL kernel from ./kernels/. */
 import type { AdamWHyper, AdamWResult, AttentionGrads, AttentionResult, Backend, BinaryOp, KernelTuningReport, LayerNormGrads, LayerNormResult, MatmulOptions, ReduceOp, UnaryOp, View } from '../backend.ts';
 import { contiguousStrides, isContiguous, sizeOf, type Shape } from '../../shape.ts';
-import { dispatchCopy, dispatchFill, dispatchIndexed, gatherKernel, scatterAddKernel } from './kernels/copy.ts';
+import { dispatchCopy, dispatchFill, dispatchGather } from './kernels/copy.ts';
+import { dispatchScatterAdd } from './kernels/scatter-add.ts';
 import * as adamw from './kernels/adamw.ts';
 import * as attention from './kernels/attention.ts';
 import * as elementwise from './kernels/elementwise.ts';
@@ -296,15 +297,14 @@ export class WebGpuBackend implements Backend {
     const dims = { ...this.aroundAxis(x.shape, axis), count };
     const n = dims.outer * count * dims.inner;
     const out = this.allocate(n);
-    this.withContiguousAll([x, indices], ([xb, ib]) => dispatchIndexed(this.runtime, gatherKernel, [xb, ib, out.buffer], dims, n));
+    this.withContiguousAll([x, indices], ([xb, ib]) => dispatchGather(this.runtime, [xb, ib, out.buffer], dims, n));
     return out;
   }
 
   scatterAdd(shape: Shape, axis: number, indices: View, source: View): GpuBuffer {
     const dims = { ...this.aroundAxis(shape, axis), count: sizeOf(indices.shape) };
-    const n = sizeOf(shape);
-    const out = this.allocate(n);
-    this.withContiguousAll([source, indices], ([sb, ib]) => dispatchIndexed(this.runtime, scatterAddKernel, [sb, ib, out.buffer], dims, n));
+    const out = this.allocate(sizeOf(shape));
+    this.withContiguousAll([source, indices], ([sb, ib]) => dispatchScatterAdd(this.runtime, sb, ib, out.buffer, dims));
     return out;
   }
 

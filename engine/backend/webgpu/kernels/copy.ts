@@ -1,6 +1,6 @@
 /**
  * Data movement: strided copy (contiguous(), concat and pad write through destination strides), fill,
- * gather (index_select) and its adjoint scatter-add (a gather over the index list: no float atomics).
+ * gather (index_select); its adjoint, scatter-add, is in scatter-add.ts.
  */
 import type { GpuRuntime } from '../runtime.ts';
 import { flatWorkgroupIndex, forEachElement, gridFor, linearBuiltins, linearGrid, linearWorkgroupSize, maxRank, stridedWalk } from './common.ts';
@@ -73,7 +73,7 @@ export function dispatchCopy(runtime: GpuRuntime, shape: readonly number[], src:
 
 const fillLayout = new UniformLayout('Params', [['n', 'u32'], ['value', 'f32']]);
 /** Kernels without a configuration take this one. */
-const noConfig = {};
+export const noConfig = {};
 
 export const fillKernel = new KernelFamily('fill', () => `
 ${fillLayout.wgsl()}
@@ -89,20 +89,17 @@ export function dispatchFill(runtime: GpuRuntime, dst: GPUBuffer, n: number, val
   runtime.dispatch(fillKernel.variant(noConfig), [dst], linearGrid(n), fillLayout.pack({ n, value }));
 }
 
-const indexLayout = new UniformLayout('Params', [['n', 'u32'], ['outer', 'u32'], ['length', 'u32'], ['count', 'u32'], ['inner', 'u32']]);
+export const indexLayout = new UniformLayout('Params', [['n', 'u32'], ['outer', 'u32'], ['length', 'u32'], ['count', 'u32'], ['inner', 'u32']]);
 
-/** Shared head of the two index kernels: `input` (x or source), indices, out, params. */
-const indexHeader = (input: string) => `
+/** out[o, k, j] = x[o, indices[k], j] for contiguous x viewed as [outer, length, inner]. */
+export const gatherKernel = new KernelFamily('gather', () => `
 ${indexLayout.wgsl()}
-@group(0) @binding(0) var<storage, read> ${input}: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> indices: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 @compute @workgroup_size(${linearWorkgroupSize}) fn main(${linearBuiltins}) {
-  ${flatWorkgroupIndex}`;
-
-/** out[o, k, j] = x[o, indices[k], j] for contiguous x viewed as [outer, length, inner]. */
-export const gatherKernel = new KernelFamily('gather', () => `${indexHeader('x')}
+  ${flatWorkgroupIndex}
   ${forEachElement('p.n', `let j = i % p.inner;
     let k = (i / p.inner) % p.count;
     let o = i / (p.inner * p.count);
@@ -110,21 +107,9 @@ export const gatherKernel = new KernelFamily('gather', () => `${indexHeader('x')
     out[i] = x[(o * p.length + row) * p.inner + j];`)}
 }`);
 
-/** out[o, l, j] = Σ_{k : indices[k] = l} source[o, k, j]. */
-export const scatterAddKernel = new KernelFamily('scatter-add', () => `${indexHeader('source')}
-  ${forEachElement('p.n', `let j = i % p.inner;
-    let l = (i / p.inner) % p.length;
-    let o = i / (p.inner * p.length);
-    var sum = 0.0;
-    for (var q = 0u; q < p.count; q++) {
-      if (u32(indices[q]) == l) { sum += source[(o * p.count + q) * p.inner + j]; }
-    }
-    out[i] = sum;`)}
-}`);
-
-export function dispatchIndexed(runtime: GpuRuntime, kernel: typeof gatherKernel, buffers: [GPUBuffer, GPUBuffer, GPUBuffer],
+export function dispatchGather(runtime: GpuRuntime, buffers: [GPUBuffer, GPUBuffer, GPUBuffer],
   dims: { outer: number; length: number; count: number; inner: number }, n: number): void {
   if (n === 0) return;
-  runtime.dispatch(kernel.variant(noConfig), buffers, linearGrid(n), indexLayout.pack({ n, ...dims }));
+  runtime.dispatch(gatherKernel.variant(noConfig), buffers, linearGrid(n), indexLayout.pack({ n, ...dims }));
 }
 
