@@ -70,6 +70,12 @@ export function loadViTConfig(value: string, flag: string): ViTConfig {
   return config;
 }
 
+/** --names: how a language model's weights are named in a written file. */
+export function weightNames(value: string | undefined): 'mango' | 'gpt2' {
+  if (value === undefined || value === 'mango' || value === 'gpt2') return value ?? 'mango';
+  throw new MangoError(`unknown --names "${value}"`, "use mango (the decoder's own names) or gpt2 (Hugging Face GPT-2's)");
+}
+
 export const datasetNames = ['fashion-mnist', 'cifar10', 'imagefolder', ...textDataNames] as const;
 
 /** --data, checked before anything starts. */

@@ -1,4 +1,4 @@
-/** The models' public API: the ViT, its configs, weights files, data, training and evaluation. */
+/** The models' public API: the ViT and the GPT-style decoder, their configs, weights files, data, training and evaluation. */
 export { ViT, vitParameterShapes } from './vit.ts';
 export { presets, resolveConfig, validateConfig, tokensOf, describe as describeConfig, type ViTConfig } from './config.ts';
 export { forwardFlops, trainFlopsPerImage, type FlopBreakdown } from './flops.ts';
@@ -17,3 +17,12 @@ export { evaluate, accuracy, type Evaluation } from './train/evaluate.ts';
 export { AdamW, SGD, cosineWithWarmup, clipGradNorm, type Optimizer } from './optim/optimizer.ts';
 export { Module } from './nn/module.ts';
 export { pretrainedPath, shippedSources } from './pretrained.ts';
+export { GPT, gptParameterShapes, type TokenBatch, type LMBatch } from './lm/gpt.ts';
+export { gptPresets, resolveGPTConfig, validateGPTConfig, describeGPT, isGPTConfig, type GPTConfig } from './lm/gpt-config.ts';
+export { gptForwardFlops, gptTrainFlopsPerSequence } from './lm/gpt-flops.ts';
+export { loadGPTWeights, saveGPTWeights, type GPTWeights } from './lm/gpt-weights.ts';
+export { toGPT2Names, fromGPT2Names } from './lm/gpt2-names.ts';
+export { generate, type GenerateOptions } from './lm/generate.ts';
+export type { TokenSplit } from './lm/token-split.ts';
+export { createModel, describeModel, trainFlopsPerExample, stemOf, type Model, type ModelConfig, type TransformerShape, type WidthRole } from './architecture.ts';
+export { loadModelWeights, saveModelWeights, type ModelWeights } from './checkpoint/model-weights.ts';

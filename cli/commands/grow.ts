@@ -12,7 +12,7 @@ import { defaultFashionMnistDir } from '../../models/data/dataset.ts';
 import { evaluate } from '../../models/train/evaluate.ts';
 import { checkGrowth, grow, growthMethods } from '../../growth/grow.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, chooseBackend, datasetName, integer, loadConfig, loadModelData, positive } from '../options.ts';
+import { backendName, checkCanCreate, chooseBackend, datasetName, integer, loadConfig, loadModelData, positive, weightNames } from '../options.ts';
 
 const options = [
   { name: 'from', value: '<file>', help: ['the source: any safetensors file with timm VisionTransformer names — a mango',
@@ -33,6 +33,7 @@ const options = [
   { name: 'test-subset', value: '<n>', group: 'data', help: '', default: '2000' },
   { name: 'seed', value: '<n>', help: 'seed of the operator init and its training data order', shows: '0', default: '0' },
   { name: 'out', value: '<folder>', help: 'writes grown.safetensors (timm names, loads with strict=True)', shows: 'runs/grow', default: 'runs/grow' },
+  { name: 'names', value: '<style>', help: ["a language model's tensor names in the written file: mango (its own) or gpt2", "(Hugging Face GPT2LMHeadModel's, Conv1D layouts)"], shows: 'mango' },
   { name: 'backend', value: '<name>', help: 'webgpu | cpu' },
   helpOption,
 ] as const satisfies readonly OptionSpec[];
@@ -55,6 +56,7 @@ export const growCommand = {
     const subsets = [integer(v.subset, 'subset', 1), integer(v['test-subset'], 'test-subset', 1)] as const;
     const backend = backendName(v.backend);
     const dataName = datasetName(v.data);
+    const names = weightNames(v.names);
     const weights = loadModelWeights(v.from, {
       heads: integer(v.heads, 'heads', 1), config: v['source-config'] ? loadConfig(v['source-config']) : undefined,
       configLabel: `--source-config ${v['source-config']}`, configFlag: '--source-config',
@@ -62,6 +64,7 @@ export const growCommand = {
     const target = loadConfig(v.to);
     const method = v.method!;
     checkGrowth(weights.config, target, method, { rank });
+    if (names === 'gpt2' && !isGPTConfig(target)) throw new MangoError('--names gpt2 applies to language models', 'leave --names out: a ViT is written with timm names');
     const path = join(v.out!, 'grown.safetensors');
     if (existsSync(path)) throw new MangoError(`${path} already exists`, 'choose another --out (or remove that file); nothing was overwritten');
     checkCanCreate(v.out!, 'the output folder');
@@ -102,7 +105,7 @@ export const growCommand = {
     await saveModelWeights(path, grown.target, {
       grownFrom: v.from, method, ...(method === 'mango' ? { rank: String(rank) } : {}),
       operatorSteps: String(trainsOperator ? opSteps : 0), operatorFlops: String(operatorFlops),
-    });
+    }, names);
     console.log(`grown model: ${await report(grown.target)}; operator training ${(operatorFlops / 1e12).toFixed(4)} TFLOPs; wrote ${path}`);
     return 0;
   },

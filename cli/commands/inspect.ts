@@ -8,7 +8,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MangoError } from '../../engine/index.ts';
 import { listCheckpoints } from '../../models/checkpoint/checkpoint.ts';
-import { describe, type ViTConfig } from '../../models/config.ts';
+import { describeModel, type ModelConfig } from '../../models/architecture.ts';
+import { isGPTConfig } from '../../models/lm/gpt-config.ts';
+import { gptForwardFlops } from '../../models/lm/gpt-flops.ts';
+import { holdsDecoder, loadModelWeights } from '../../models/checkpoint/model-weights.ts';
 import { CheckpointError, readSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { loadViTWeights, UnknownHeadsError } from '../../models/checkpoint/weights.ts';
 import { forwardFlops } from '../../models/flops.ts';
@@ -20,18 +23,19 @@ const options = [
 ] as const satisfies readonly OptionSpec[];
 
 /** Metadata keys a grown or pretrained file carries, in the order they are shown. */
-const provenanceKeys = ['format', 'method', 'rank', 'grownFrom', 'operatorSteps', 'operatorFlops', 'command', 'steps', 'testAccuracy', 'testImages', 'validationAccuracy', 'validationImages', 'recipe'];
+const provenanceKeys = ['format', 'family', 'names', 'method', 'rank', 'grownFrom', 'operatorSteps', 'operatorFlops', 'command', 'steps', 'testAccuracy', 'testLoss', 'testImages', 'testTokens', 'validationAccuracy', 'validationLoss', 'validationImages', 'validationTokens', 'recipe'];
 
 interface Inspection {
   file: string;
   kind: 'training checkpoint' | 'grown weights' | 'weights';
   model: string;
-  config?: ViTConfig;
+  config?: ModelConfig;
   configSource?: 'metadata' | 'shapes';
-  /** why the file cannot serve as a ViT (when it cannot) */
+  /** why the file cannot serve as a model (when it cannot) */
   problem?: string;
   run?: { step: number; epoch: number; batch: number; flops: number; optimizer: string };
   provenance: Record<string, unknown>;
+  /** forward FLOPs per image, or per sequence of the full context */
   forwardFlopsPerImage?: number;
   tensors: { name: string; dtype: string; shape: number[] }[];
   values: number;
@@ -56,6 +60,10 @@ const parsed = (value: string) => {
   }
 };
 
+function forwardOf(config: ModelConfig): number {
+  return isGPTConfig(config) ? gptForwardFlops(config).forward : forwardFlops(config).forward;
+}
+
 function inspect(path: string): Inspection {
   const file = readSafetensors(path);
   if (file.tensors.size === 0) throw new MangoError(`${path} holds no tensors`, 'pass a weights or checkpoint file');
@@ -67,17 +75,21 @@ function inspect(path: string): Inspection {
   if (file.metadata.state) {
     const state = JSON.parse(file.metadata.state);
     return {
-      ...base, model: describe(state.config), config: state.config, configSource: 'metadata', forwardFlopsPerImage: forwardFlops(state.config).forward,
+      ...base, model: describeModel(state.config), config: state.config, configSource: 'metadata', forwardFlopsPerImage: forwardOf(state.config),
       run: { step: state.step, epoch: state.position.epoch, batch: state.position.batch, flops: state.flops, optimizer: state.optimizer.kind },
     };
   }
   try {
-    const weights = loadViTWeights(path);
-    return { ...base, model: describe(weights.config), config: weights.config, configSource: weights.configSource, forwardFlopsPerImage: forwardFlops(weights.config).forward };
+    const weights = loadModelWeights(path);
+    return { ...base, model: describeModel(weights.config), config: weights.config, configSource: weights.configSource, forwardFlopsPerImage: forwardOf(weights.config) };
   } catch (error) {
+    if (holdsDecoder(path) && error instanceof CheckpointError && /number of attention heads/.test(error.message)) {
+      const config = loadModelWeights(path, { heads: 1 }).config;
+      return { ...base, model: describeModel(config).replace('·h1', ''), configSource: 'shapes', problem: 'heads not recorded: pass --heads, or keep Hugging Face\'s config.json beside the file' };
+    }
     if (error instanceof UnknownHeadsError) {
       const config = loadViTWeights(path, { heads: 1 }).config;
-      return { ...base, model: describe(config).replace('·h1', ''), configSource: 'shapes', problem: 'heads not recorded: pass --heads to grow or train it' };
+      return { ...base, model: describeModel(config).replace('·h1', ''), configSource: 'shapes', problem: 'heads not recorded: pass --heads to grow or train it' };
     }
     if (!(error instanceof CheckpointError)) throw error;
     return { ...base, model: 'not usable as a ViT source', problem: error.message.split('\n')[0] };
@@ -91,7 +103,7 @@ function printText(x: Inspection): void {
   if (x.config) console.log(`config: ${JSON.stringify(x.config)}`);
   if (x.run) console.log(`step ${x.run.step} (epoch ${x.run.epoch}, batch ${x.run.batch}), training FLOPs so far ${(x.run.flops / 1e12).toFixed(4)} T, optimizer ${x.run.optimizer}`);
   for (const [key, value] of Object.entries(x.provenance)) console.log(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  if (x.forwardFlopsPerImage !== undefined) console.log(`forward FLOPs per image: ${(x.forwardFlopsPerImage / 1e6).toFixed(2)} M`);
+  if (x.forwardFlopsPerImage !== undefined) console.log(`forward FLOPs per ${x.config && isGPTConfig(x.config) ? "sequence of the full context" : "image"}: ${(x.forwardFlopsPerImage / 1e6).toFixed(2)} M`);
   for (const t of x.tensors) console.log(`  ${t.name.padEnd(40)} [${t.shape.join(', ')}]`);
   console.log(`${x.tensors.length} tensors, ${x.values.toLocaleString('en')} values`);
 }

@@ -15,7 +15,7 @@ import type { SplitData } from '../../models/train/evaluate.ts';
 import { say } from '../../models/train/progress.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
-import { backendName, checkCanCreate, chooseBackend, datasetName, integer, interruptSignal, loadConfig, loadModelData, number, positive } from '../options.ts';
+import { backendName, checkCanCreate, chooseBackend, datasetName, integer, interruptSignal, loadConfig, loadModelData, number, positive, weightNames } from '../options.ts';
 
 const defaultConfig = 'fmnist-d64-l4';
 
@@ -43,6 +43,7 @@ const options = [
   { name: 'out', value: '<folder>', help: 'run folder for checkpoints and log.jsonl', shows: 'runs/train', default: 'runs/train' },
   { name: 'resume', help: ["continue the run in --out; settings not given are the run's own, given ones", 'must match it (only --steps / --epochs may grow, to train longer)'] },
   { name: 'weights-out', value: '<file>', help: ['also write the final weights there (timm names; recipe, command and accuracy', 'in the metadata): a pretrained model to grow from'] },
+  { name: 'names', value: '<style>', help: ["a language model's tensor names in the written file: mango (its own) or gpt2", "(Hugging Face GPT2LMHeadModel's, Conv1D layouts)"], shows: 'mango' },
   { name: 'init', value: '<weights>', help: ['start from these weights: grown.safetensors, a checkpoint, or a timm-named', "safetensors file; the architecture is the file's (a --config must agree)"] },
   { name: 'heads', value: '<n>', help: 'attention heads, for an --init file that does not record its architecture' },
   { name: 'backend', value: '<name>', help: 'webgpu | cpu (default: webgpu, CPU if no adapter)' },
@@ -164,6 +165,8 @@ export const trainCommand = {
     const settings: TrainSettings = { ...defaults, ...familyDefaults, config, ...recorded, ...given };
 
     const weightsOut = values['weights-out'];
+    const names = weightNames(values.names);
+    if (names === 'gpt2' && !isGPTConfig(config)) throw new MangoError('--names gpt2 applies to language models', 'leave --names out: a ViT is written with timm names');
     if (weightsOut && existsSync(weightsOut)) throw new MangoError(`${weightsOut} already exists`, 'choose another --weights-out (or remove that file); nothing was overwritten');
     const data = await loadModelData({ name: settings.data, dir: values['data-dir'], model: config, subset: settings.subset, testSubset: settings.testSubset, validation: settings.validation });
     const perEpoch = isTokenSplit(data.train) && isGPTConfig(config)
@@ -204,11 +207,13 @@ export const trainCommand = {
     if (weightsOut) {
       const last = result.evals.at(-1)!;
       const unit = isTokenSplit(data.test) ? 'Tokens' : 'Images';
+      /** what an evaluation read: images, or the target tokens of the evaluation windows */
+      const evaluated = (d: SplitData) => (isTokenSplit(d) && isGPTConfig(config) ? Math.min(Math.floor((d.tokens.length - 1) / config.context), d.evalWindows ?? Infinity) * config.context : sizeOf(d));
       await saveModelWeights(weightsOut, model, {
         recipe: JSON.stringify({ ...settings, warmup: warmupSteps, steps }),
-        command: `mango train ${args.join(' ')}`, steps: String(result.steps), testAccuracy: String(last.accuracy), testLoss: String(last.loss), [`test${unit}`]: String(sizeOf(data.test)),
-        ...(last.validationAccuracy !== undefined ? { validationAccuracy: String(last.validationAccuracy), validationLoss: String(last.validationLoss), [`validation${unit}`]: String(sizeOf(data.validation!)) } : {}),
-      });
+        command: `mango train ${args.join(' ')}`, steps: String(result.steps), testAccuracy: String(last.accuracy), testLoss: String(last.loss), [`test${unit}`]: String(evaluated(data.test)),
+        ...(last.validationAccuracy !== undefined ? { validationAccuracy: String(last.validationAccuracy), validationLoss: String(last.validationLoss), [`validation${unit}`]: String(evaluated(data.validation!)) } : {}),
+      }, names);
       console.log(`wrote ${weightsOut}`);
     }
     return 0;
