@@ -52,13 +52,13 @@ export function loadConfig(value: string): ModelConfig {
     const decoder = 'vocabSize' in parsed || 'context' in parsed;
     const fields: readonly string[] = decoder ? gptConfigFields : configFields;
     const unknown = Object.keys(parsed).filter((k) => !fields.includes(k));
-    if (unknown.length) throw new MangoError(`config file ${value} has unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`, `the fields of a ${decoder ? 'language model' : 'ViT'} config are ${fields.join(', ')}`);
+    if (unknown.length) throw new MangoError(`config file ${value} has unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`, `the fields are ${fields.join(', ')} (a ${decoder ? 'language-model' : 'ViT'} config)`);
     return decoder ? resolveGPTConfig(parsed as Partial<GPTConfig>) : resolveConfig(parsed as Partial<ViTConfig>);
   }
   if (value in gptPresets) return resolveGPTConfig(value);
   if (!(value in presets)) {
     throw new MangoError(`unknown config "${value}"${didYouMean(value, [...Object.keys(presets), ...Object.keys(gptPresets)])}`,
-      `use a ViT preset (${Object.keys(presets).join(', ')}), a language-model preset (${Object.keys(gptPresets).join(', ')}), or a JSON file`);
+      `use one of: ${Object.keys(presets).join(', ')} (ViTs), ${Object.keys(gptPresets).join(', ')} (language models), or a JSON file`);
   }
   return resolveConfig(value);
 }
