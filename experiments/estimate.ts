@@ -8,8 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../engine/index.ts';
 import { createModel, trainFlopsPerExample, type ModelConfig } from '../models/architecture.ts';
-import { Batches } from '../models/data/batches.ts';
-import { TokenBatches } from '../models/data/token-batches.ts';
+import { batchesFor } from '../models/train/batches-for.ts';
 import { forwardFlops } from '../models/flops.ts';
 import { gptForwardFlops } from '../models/lm/gpt-flops.ts';
 import { isGPTConfig } from '../models/lm/gpt-config.ts';
@@ -32,9 +31,7 @@ type Plan = Pick<ExperimentSpec, 'outDir' | 'methods' | 'seeds' | 'source' | 'ta
 export async function measuredRate(config: ModelConfig, backend: Backend, data: SplitData, batchSize: number, steps = 3): Promise<number> {
   const model = createModel(config, { seed: 0, backend });
   const optimizer = new AdamW(model.namedParameters());
-  const batch = isTokenSplit(data) && isGPTConfig(config) ? new TokenBatches(data.tokens, config.context, batchSize, 0).at({ epoch: 0, batch: 0 })
-    : isTokenSplit(data) ? undefined : new Batches(data, batchSize, 0).at({ epoch: 0, batch: 0 });
-  if (!batch) throw new Error('token data for an image model');
+  const batch = batchesFor(config, data, batchSize, 0).at({ epoch: 0, batch: 0 });
   const times: number[] = [];
   for (let i = 0; i <= steps; i++) {
     const started = performance.now();

@@ -6,9 +6,8 @@
 import { join } from 'node:path';
 import { latestCheckpoint } from '../models/checkpoint/checkpoint.ts';
 import { createModel, describeModel, type Model } from '../models/architecture.ts';
-import { TokenBatches } from '../models/data/token-batches.ts';
+import { batchesFor } from '../models/train/batches-for.ts';
 import { isGPTConfig } from '../models/lm/gpt-config.ts';
-import { isTokenSplit } from '../models/lm/token-split.ts';
 import { trainFlopsPerExample } from '../models/architecture.ts';
 import { evaluationPoint, trainModel, type EvalPoint } from '../models/train/trainer.ts';
 import { grow } from '../growth/grow.ts';
@@ -58,10 +57,8 @@ async function grownStart(spec: ExperimentSpec, source: Model, m: MethodSpec, se
   let operatorFlops = 0, operatorLosses: number[] = [];
   if (grown.operator) {
     spec.log?.(`${label} seed ${seed}: training the operator (${spec.operatorSteps} steps, ${grown.cost.operatorParameters.toLocaleString('en')} parameters${grown.cost.order ? `, contraction order ${grown.cost.order}` : ''})`);
-    const data = isTokenSplit(spec.train) && isGPTConfig(spec.target) ? new TokenBatches(spec.train.tokens, spec.target.context, spec.batchSize, seed + 7) : spec.train;
-    if (isTokenSplit(data)) throw new Error('token data for an image model');
     const op = await grown.operator.trainOperator({
-      steps: spec.operatorSteps, data, batchSize: spec.batchSize, lr: spec.operatorLr, warmupSteps: Math.min(10, spec.operatorSteps),
+      steps: spec.operatorSteps, data: batchesFor(spec.target, spec.train, spec.batchSize, seed + 7), batchSize: spec.batchSize, lr: spec.operatorLr, warmupSteps: Math.min(10, spec.operatorSteps),
       labelSmoothing: spec.labelSmoothing, clipNorm: 1, seed: seed + 7, showProgress: spec.showProgress,
     });
     grown.operator.materialize();

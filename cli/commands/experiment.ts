@@ -3,7 +3,7 @@ import { MangoError } from '../../engine/index.ts';
 import { describeModel } from '../../models/architecture.ts';
 import { isGPTConfig } from '../../models/lm/gpt-config.ts';
 import { isTokenSplit } from '../../models/lm/token-split.ts';
-import { TokenBatches } from '../../models/data/token-batches.ts';
+import { batchesFor } from '../../models/train/batches-for.ts';
 import { sizeOf } from '../../experiments/spec.ts';
 import { checkGrowth, growthMethods, type GrowthMethod } from '../../growth/grow.ts';
 import { describeDuration, estimate } from '../../experiments/estimate.ts';
@@ -106,7 +106,7 @@ export const experimentCommand = {
     const dataName = datasetName(v.data);
 
     const data = await loadModelData({ name: dataName, dir: v['data-dir'], model: target, subset: subsets[0], testSubset: subsets[1], validation: integer(v.validation, 'validation', 1) });
-    const perEpoch = isTokenSplit(data.train) && isGPTConfig(target) ? new TokenBatches(data.train.tokens, target.context, batchSize, 0).perEpoch : Math.floor(sizeOf(data.train) / batchSize);
+    const perEpoch = batchesFor(target, data.train, batchSize, 0).perEpoch;
     const steps = (epochs: number) => Math.max(1, Math.round(perEpoch * epochs));
     const targetSteps = steps(epochFractions.target);
     const settings = {

@@ -7,7 +7,7 @@ import { loadModelWeights, saveModelWeights } from '../../models/checkpoint/mode
 import { createModel, describeModel, type Model, type ModelConfig } from '../../models/architecture.ts';
 import { isGPTConfig } from '../../models/lm/gpt-config.ts';
 import { isTokenSplit } from '../../models/lm/token-split.ts';
-import { TokenBatches } from '../../models/data/token-batches.ts';
+import { batchesFor } from '../../models/train/batches-for.ts';
 import { defaultFashionMnistDir } from '../../models/data/dataset.ts';
 import { evaluate } from '../../models/train/evaluate.ts';
 import { checkGrowth, grow, growthMethods } from '../../growth/grow.ts';
@@ -91,9 +91,7 @@ export const growCommand = {
     if (grown.operator) {
       console.log(`operator: ${grown.cost.operatorParameters.toLocaleString('en')} parameters, contraction order ${grown.cost.order ?? '—'}, ${(2 * grown.cost.operatorMacsPerStep / 1e9).toFixed(3)} GFLOPs per forward`);
       if (trainsOperator) {
-        const train = data!.train;
-        const batches = isTokenSplit(train) && isGPTConfig(target) ? new TokenBatches(train.tokens, target.context, batchSize, seed) : train;
-        if (isTokenSplit(batches)) throw new MangoError('token data for an image model', 'this is a bug');
+        const batches = batchesFor(target, data!.train, batchSize, seed);
         const trained = await grown.operator.trainOperator({ steps: opSteps, data: batches, batchSize, lr: opLr, seed, labelSmoothing: isGPTConfig(target) ? 0 : 0.1, clipNorm: 1 });
         operatorFlops = trained.flops;
         grown.operator.materialize();

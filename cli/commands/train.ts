@@ -8,7 +8,7 @@ import { readSafetensors } from '../../models/checkpoint/safetensors.ts';
 import { loadModelWeights, saveModelWeights, type ModelWeights } from '../../models/checkpoint/model-weights.ts';
 import { createModel, describeModel, type ModelConfig } from '../../models/architecture.ts';
 import { isGPTConfig } from '../../models/lm/gpt-config.ts';
-import { TokenBatches } from '../../models/data/token-batches.ts';
+import { batchesFor } from '../../models/train/batches-for.ts';
 import { isTokenSplit } from '../../models/lm/token-split.ts';
 import type { EvalPoint } from '../../models/train/trainer.ts';
 import type { SplitData } from '../../models/train/evaluate.ts';
@@ -169,9 +169,7 @@ export const trainCommand = {
     if (names === 'gpt2' && !isGPTConfig(config)) throw new MangoError('--names gpt2 applies to language models', 'leave --names out: a ViT is written with timm names');
     if (weightsOut && existsSync(weightsOut)) throw new MangoError(`${weightsOut} already exists`, 'choose another --weights-out (or remove that file); nothing was overwritten');
     const data = await loadModelData({ name: settings.data, dir: values['data-dir'], model: config, subset: settings.subset, testSubset: settings.testSubset, validation: settings.validation });
-    const perEpoch = isTokenSplit(data.train) && isGPTConfig(config)
-      ? new TokenBatches(data.train.tokens, config.context, settings.batch, settings.seed).perEpoch
-      : Math.floor(sizeOf(data.train) / settings.batch);
+    const perEpoch = batchesFor(config, data.train, settings.batch, settings.seed).perEpoch;
     const steps = givenSteps ?? (epochs !== undefined ? perEpoch * epochs : undefined) ?? earlier?.steps ?? perEpoch;
     checkCanCreate(out, 'the run folder');
     const device = await chooseBackend(backend);

@@ -9,17 +9,16 @@ import { MangoError } from '../../engine/index.ts';
 import { latestCheckpoint, saveCheckpoint, type RunState } from '../checkpoint/checkpoint.ts';
 import { makeFolder } from '../../io/files.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
-import { Batches, type Augmentation, type BatchPosition, type BatchSource } from '../data/batches.ts';
-import { TokenBatches } from '../data/token-batches.ts';
+import type { Augmentation, BatchPosition } from '../data/batches.ts';
 import { trainFlopsPerExample, type Model } from '../architecture.ts';
-import { GPT } from '../lm/gpt.ts';
 import { isTokenSplit } from '../lm/token-split.ts';
 import { AdamW, cosineWithWarmup, SGD, type Optimizer } from '../optim/optimizer.ts';
 import { evaluate, type SplitData } from './evaluate.ts';
 import { MetricsCsv } from './metrics-csv.ts';
 import { progress } from './progress.ts';
 import { appendRunLine } from './run-line.ts';
-import { batchLoss, trainStep, type ModelBatch } from './step.ts';
+import { batchLoss, trainStep } from './step.ts';
+import { batchesFor } from './batches-for.ts';
 
 /** A step on a synchronous backend never waits on I/O; this lets Ctrl-C and other events reach the loop. */
 const letSignalsIn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -110,21 +109,9 @@ function makeOptimizer(kind: 'adamw' | 'sgd', model: Model, weightDecay: number)
   return kind === 'sgd' ? new SGD(params, { momentum: 0.9, weightDecay }) : new AdamW(params, { weightDecay });
 }
 
-/** The model's training batches: shuffled images, or seeded windows of the decoder's context over a token split. */
-function trainingBatches(options: TrainOptions): BatchSource<ModelBatch> & { perEpoch: number } {
-  const { model, train, batchSize } = options;
-  const seed = options.seed ?? 0;
-  if (model instanceof GPT) {
-    if (!isTokenSplit(train)) throw new MangoError(`a language model cannot train on the image data ${train.name}`, 'train a decoder on a text corpus (--data austen, or --data text --data-dir <folder>)');
-    return new TokenBatches(train.tokens, model.config.context, batchSize, seed);
-  }
-  if (isTokenSplit(train)) throw new MangoError(`an image model cannot train on the text split ${train.name}`, 'train a ViT on image data');
-  return new Batches(train, batchSize, seed, options.augmentation);
-}
-
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { model, batchSize, steps } = options;
-  const batches = trainingBatches(options);
+  const batches = batchesFor(model.config, options.train, batchSize, options.seed ?? 0, options.augmentation);
   if (batches.perEpoch === 0 && !isTokenSplit(options.train)) throw new MangoError(`batch size ${batchSize} is larger than the ${options.train.count} training examples`, 'use a smaller --batch');
   const optimizer = makeOptimizer(options.optimizer ?? 'adamw', model, options.weightDecay ?? 0.05);
   const flopsPerStep = trainFlopsPerExample(model.config) * batchSize;
