@@ -24,13 +24,15 @@ interface Charts {
 }
 
 function experimentCharts(folder: string): Charts {
-  const results = readJson<{ runs: RunRecord[]; bar?: number }>(join(folder, 'results.json'))!;
+  const results = readJson<{ runs: RunRecord[]; bar?: number; metric?: 'accuracy' | 'loss' }>(join(folder, 'results.json'))!;
   if (!results.runs?.length) throw new MangoError(`${folder}/results.json holds no finished runs yet`, 'plot once a run has finished');
-  const lines = results.bar !== undefined ? [{ y: results.bar, label: `bar ${(100 * results.bar).toFixed(2)}%` }] : [];
+  // The bar is drawn on the metric it was set on: accuracy, or (a language model's) test loss, stored as −loss.
+  const onLoss = results.metric === 'loss';
+  const bar = results.bar === undefined ? [] : onLoss ? [{ y: -results.bar, label: `bar ${(-results.bar).toFixed(4)}` }] : [{ y: results.bar, label: `bar ${(100 * results.bar).toFixed(2)}%` }];
   return {
     what: `experiment, ${results.runs.length} runs`,
-    accuracy: accuracyPlot(methodCurves(results.runs), { title: `Test accuracy vs training FLOPs: ${folder}`, lines }),
-    loss: curvePlot(methodCurves(results.runs, (p) => p.loss), { title: `Test loss vs training FLOPs: ${folder}`, yLabel: 'test cross-entropy (mean over seeds; band: min–max)', yFormat: 'number' }),
+    accuracy: accuracyPlot(methodCurves(results.runs), { title: `Test ${onLoss ? 'next-token ' : ''}accuracy vs training FLOPs: ${folder}`, lines: onLoss ? [] : bar }),
+    loss: curvePlot(methodCurves(results.runs, (p) => p.loss), { title: `Test loss vs training FLOPs: ${folder}`, yLabel: 'test cross-entropy (mean over seeds; band: min–max)', yFormat: 'number', lines: onLoss ? bar : [] }),
   };
 }
 
