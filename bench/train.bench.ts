@@ -7,7 +7,7 @@
  * no ratio against it where it runs on the reference BLAS: bench/lib/blas.ts). A language-model row: the same step
  * for the GPT-2-style decoder lm-d64-l4 (byte vocabulary, context 128), batch 32 sequences, in tokens/s, ours
  * next to PyTorch (bench/pytorch_lm_train.py; no tfjs). --quick: batch 16 (LM: 4), one round, few steps (proves
- * the bench runs; not a measurement). Writes bench/results/train.{json,md} (or under $MANGO_BENCH_RESULTS).
+ * the bench runs; not a measurement); --only=REGEX keeps the rows whose config name matches. Writes bench/results/train.{json,md} (or under $MANGO_BENCH_RESULTS).
  */
 import * as E from '../engine/index.ts';
 import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
@@ -34,12 +34,15 @@ const rounds = quick ? 1 : 3;
 const torchSteps = quick ? 3 : 10;
 const ourSampling = quick ? { minSamples: 2, maxTime: 0.5 } : { minSamples: 5, maxTime: 4 };
 const tfjsSampling = quick ? { minSamples: 2, maxTime: 0.5 } : { minSamples: 3, maxTime: 5 };
+/** --only=REGEX: just the rows whose config name matches (e.g. --only=^lm- for the language model alone). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const selected = (name: string) => only === undefined || new RegExp(only).test(name);
 const configs = [
   { name: 'fmnist-d64-l4', config: resolveConfig('fmnist-d64-l4') },
   { name: 'fmnist-d128-l8', config: resolveConfig('fmnist-d128-l8') },
   // DeiT-Tiny's width and depth on CIFAR-sized images: GEMMs large enough that the BLAS sets PyTorch's pace.
   { name: 'd192·L12·h3, 32²×3, patch 4 (GEMM-bound)', config: resolveConfig({ imageSize: 32, channels: 3, patchSize: 4, dim: 192, depth: 12, heads: 3, classes: 10 }) },
-];
+].filter((c) => selected(c.name));
 const lm = { name: 'lm-d64-l4', config: resolveGPTConfig('lm-d64-l4') };
 const gpu = await openWebGpuBackend();
 const device = `${gpu.runtime.dawn.adapter.description} (${gpu.runtime.dawn.adapter.vendor}/${gpu.runtime.dawn.adapter.architecture})`;
@@ -121,7 +124,7 @@ for (const { name, config } of configs) {
 // The language model: one step over lmBatchSize sequences of the full context; tokens/s = sequences/s × context.
 const lmRows: Row[] = [];
 const lmNotes: string[] = [];
-{
+if (selected(lm.name)) {
   const model = new GPT(lm.config, { seed: 0, backend: gpu });
   const training = trainStep(model, randomTokens(lm.config, lmBatchSize, 1));
   const { seconds, torch } = await oursAndPytorch(lm.name, training, pytorchLM, (t) => t.tokensPerSecond);
