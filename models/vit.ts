@@ -4,6 +4,7 @@ import type { Backend, Tensor } from '../engine/index.ts';
 import { tokensOf, validateConfig, type ViTConfig } from './config.ts';
 import { Block, initStd, LayerNorm, Linear, PatchEmbed } from './nn/layers.ts';
 import { Module } from './nn/module.ts';
+import { addBlockShapes } from './nn/block-shapes.ts';
 
 export class ViT extends Module {
   readonly patchEmbed: PatchEmbed;
@@ -62,24 +63,13 @@ export class ViT extends Module {
  */
 export function vitParameterShapes(config: ViTConfig): Map<string, number[]> {
   const { dim, channels, patchSize, classes } = config;
-  const hidden = Math.round(dim * config.mlpRatio);
   const shapes = new Map<string, number[]>([
     ['cls_token', [1, 1, dim]], ['pos_embed', [1, tokensOf(config), dim]],
     ['patch_embed.proj.weight', [dim, channels, patchSize, patchSize]], ['patch_embed.proj.bias', [dim]],
   ]);
-  const linear = (name: string, out: number, inp: number) => { shapes.set(`${name}.weight`, [out, inp]); shapes.set(`${name}.bias`, [out]); };
-  const norm = (name: string) => { shapes.set(`${name}.weight`, [dim]); shapes.set(`${name}.bias`, [dim]); };
-  for (let l = 0; l < config.depth; l++) {
-    const b = `blocks.${l}`;
-    norm(`${b}.norm1`);
-    linear(`${b}.attn.qkv`, 3 * dim, dim);
-    linear(`${b}.attn.proj`, dim, dim);
-    norm(`${b}.norm2`);
-    linear(`${b}.mlp.fc1`, hidden, dim);
-    linear(`${b}.mlp.fc2`, dim, hidden);
-  }
-  norm('norm');
-  linear('head', classes, dim);
+  addBlockShapes(shapes, config);
+  shapes.set('head.weight', [classes, dim]);
+  shapes.set('head.bias', [classes]);
   return shapes;
 }
 

@@ -9,6 +9,7 @@ import type { Backend, Tensor } from '../../engine/index.ts';
 import { MangoError } from '../../engine/index.ts';
 import { Block, Embedding, LayerNorm } from '../nn/layers.ts';
 import { Module } from '../nn/module.ts';
+import { addBlockShapes } from '../nn/block-shapes.ts';
 import { gptGelu, gptNormEps, validateGPTConfig, type GPTConfig } from './gpt-config.ts';
 
 /** Token ids on the host, [batch, length] row-major. */
@@ -107,20 +108,8 @@ export class GPT extends Module {
 /** The parameter names and shapes of a decoder of `config`, in registration order, without building it. */
 export function gptParameterShapes(config: GPTConfig): Map<string, number[]> {
   const { dim, vocabSize } = config;
-  const hidden = Math.round(dim * config.mlpRatio);
   const shapes = new Map<string, number[]>([['wte.weight', [vocabSize, dim]], ['wpe.weight', [config.context, dim]]]);
-  const linear = (name: string, out: number, inp: number) => { shapes.set(`${name}.weight`, [out, inp]); shapes.set(`${name}.bias`, [out]); };
-  const norm = (name: string) => { shapes.set(`${name}.weight`, [dim]); shapes.set(`${name}.bias`, [dim]); };
-  for (let l = 0; l < config.depth; l++) {
-    const b = `blocks.${l}`;
-    norm(`${b}.norm1`);
-    linear(`${b}.attn.qkv`, 3 * dim, dim);
-    linear(`${b}.attn.proj`, dim, dim);
-    norm(`${b}.norm2`);
-    linear(`${b}.mlp.fc1`, hidden, dim);
-    linear(`${b}.mlp.fc2`, dim, hidden);
-  }
-  norm('norm');
+  addBlockShapes(shapes, config);
   if (!config.tiedHead) shapes.set('head.weight', [vocabSize, dim]);
   return shapes;
 }
