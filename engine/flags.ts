@@ -37,6 +37,7 @@ export const flagDeclarations = {
   matmulCandidates: declare('MANGO_MATMUL_CANDIDATES', 'by adapter', '`all` lets the tuner try the hardware-only tiles on any adapter', (raw) => raw === 'all'),
   reduceVariant: declare('MANGO_REDUCE', 'by shape', '`thread` or `workgroup` forces one reduction kernel (comparisons)', oneOf('thread', 'workgroup')),
   fusedAttentionMaxKeys: declare('MANGO_FUSED_ATTENTION_MAX_KEYS', '96', 'longest sequence the fused attention kernel is used for', (raw) => Number(raw) || 96),
+  fusedCausalAttentionMaxKeys: declare('MANGO_FUSED_CAUSAL_ATTENTION_MAX_KEYS', '128', 'longest sequence the fused kernel is used for in causal attention', (raw) => Number(raw) || 128),
   supervise: declare('MANGO_SUPERVISE', 'on', '`0` runs `train`, `grow` and `experiment` in one process, without the crash-restarting supervisor', (raw) => raw !== '0'),
   maxRestarts: declare('MANGO_MAX_RESTARTS', '3', "restarts the supervisor allows after native crashes", (raw) => Number(raw ?? 3)),
   benchResults: declare('MANGO_BENCH_RESULTS', '`bench/results/`', 'where benchmarks write their tables', text),

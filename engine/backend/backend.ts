@@ -124,8 +124,8 @@ export interface Backend {
    * (cached per device). Results never change, only speed. Backends without tuning omit it.
    */
   tuneKernels?(): Promise<KernelTuningReport | undefined>;
-  /** Whether the fused attention primitive is the faster route for this many keys (default: yes). */
-  prefersFusedAttention?(keys: number): boolean;
+  /** Whether the fused attention primitive is the faster route for this many keys, causal or not (default: yes). */
+  prefersFusedAttention?(keys: number, causal: boolean): boolean;
   /** Gradients of attention (with the forward pass's `causal`); dq/dk/dv contiguous in q/k/v's shapes. */
   attentionBackward(dOut: View, q: View, k: View, v: View, out: View, lse: View, scale: number, causal: boolean): AttentionGrads;
   /**

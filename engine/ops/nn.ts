@@ -65,7 +65,7 @@ export interface AttentionOptions {
  * backward) where the backend says it is faster, else GEMM → (causal mask) → softmax → GEMM.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, scale = 1 / Math.sqrt(q.shape[q.rank - 1]), options: AttentionOptions = {}): Tensor {
-  const fused = q.backend.prefersFusedAttention?.(k.shape[k.rank - 2]) ?? true;
+  const fused = q.backend.prefersFusedAttention?.(k.shape[k.rank - 2], options.causal ?? false) ?? true;
   if (!fused) {
     if (options.causal) checkCausalShapes(q, k);
     const scores = matmul(q, k, { transposeB: true });
@@ -134,7 +134,7 @@ export function selfAttention(qkv: Tensor, heads: number, options: AttentionOpti
   const causal = options.causal ?? false;
   const headDim = width / (3 * heads);
   const dim = heads * headDim;
-  if (!(qkv.backend.prefersFusedAttention?.(tokens) ?? true)) {
+  if (!(qkv.backend.prefersFusedAttention?.(tokens, causal) ?? true)) {
     const split = qkv.reshape([batch, tokens, 3, heads, headDim]).permute([2, 0, 3, 1, 4]);
     const [q, k, v] = [0, 1, 2].map((i) => split.slice([i], [i + 1]).squeeze(0));
     return attention(q, k, v, undefined, { causal }).transpose(1, 2).reshape([batch, tokens, dim]);

@@ -27,6 +27,7 @@ const gpt2 = { vocabSize: 50257, context: 1024, mlpRatio: 4, tiedHead: true, dro
 
 export const gptPresets: Record<string, GPTConfig> = {
   // CPU-scale, byte tokens, context 128; head dimension 16 throughout, so width ×2 keeps it (as GPT-2 sizes do at 64).
+  'lm-d16-l4': { ...bytes, dim: 16, depth: 4, heads: 1 },
   'lm-d32-l4': { ...bytes, dim: 32, depth: 4, heads: 2 },
   'lm-d64-l4': { ...bytes, dim: 64, depth: 4, heads: 4 },
   'lm-d64-l2': { ...bytes, dim: 64, depth: 2, heads: 4 },

@@ -166,6 +166,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
 
   if (options.evaluateStart && step === 0 && resumedFrom === undefined) await evaluateNow();
   const bar = progress(options.label ?? 'train', steps, options.showProgress ?? true);
+  const tokensPerExample = isTokenSplit(options.train) && 'context' in model.config ? model.config.context : 0;
+  const speedField = (perSecond: number): Record<string, string> =>
+    tokensPerExample ? { 'tokens/s': (perSecond * tokensPerExample).toFixed(0) } : { 'img/s': perSecond.toFixed(0) };
   model.train();
   const started = performance.now();
   const firstStep = step;
@@ -197,7 +200,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const imagesPerSecond = ((step - firstStep) * batchSize) / elapsed;
       log({ type: 'train', step, epoch: position.epoch, loss: lastLoss, lr, flops, imagesPerSecond });
       metrics?.append({ step, epoch: position.epoch, flops, train_loss: lastLoss, lr, images_per_second: imagesPerSecond });
-      bar.update(step, { loss: lastLoss.toFixed(4), 'img/s': imagesPerSecond.toFixed(0), epoch: String(position.epoch) });
+      bar.update(step, { loss: lastLoss.toFixed(4), ...speedField(imagesPerSecond), epoch: String(position.epoch) });
       options.onStep?.(step, lastLoss);
       const tuning = await E.tuneKernels(model.backend);
       if (tuning) log({ type: 'kernel-tuning', step, ...tuning });

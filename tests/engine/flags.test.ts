@@ -35,6 +35,7 @@ test('withFlags overrides (nested, sync and async) and restores', async () => {
 test('parsing keeps the documented defaults', () => {
   assert.is(flagDeclarations.fusedAttentionMaxKeys.parse(undefined), 96);
   assert.is(flagDeclarations.fusedAttentionMaxKeys.parse('0'), 96);
+  assert.is(flagDeclarations.fusedCausalAttentionMaxKeys.parse(undefined), 128);
   assert.is(flagDeclarations.autotune.parse('1'), true);
   assert.is(flagDeclarations.autotune.parse('0'), false);
   assert.is(flagDeclarations.autotune.parse('yes'), undefined);

@@ -99,7 +99,7 @@ function mergeHeads(heads: R.Ref): R.Ref {
 }
 
 /** Forces a backend that has both attention routes (WebGPU) onto GEMM → softmax → GEMM; the CPU has only the fused one. */
-const compositeRoute = <T>(fn: () => T) => withFlags({ fusedAttentionMaxKeys: 0 }, fn);
+const compositeRoute = <T>(fn: () => T) => withFlags({ fusedAttentionMaxKeys: 0, fusedCausalAttentionMaxKeys: 0 }, fn);
 
 const causalAttentionProblem = fc.integer({ min: 2, max: 5 })
   .chain((tk) => fc.record({ lead: shape(0, 1), tk: fc.constant(tk), tq: fc.integer({ min: 1, max: tk - 1 }), d: fc.constantFrom(1, 3, 4, 16) }))

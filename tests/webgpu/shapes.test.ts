@@ -126,7 +126,13 @@ gpuTest('causal attention: fewer queries than keys (vec4 and scalar), heads out 
   await same([[3, 9, 3 * 3 * 6]], (qkv) => E.selfAttention(qkv, 3, causal), { grad: true, tolerance: 3e-4 });
   await same([[24, 2, 7]], (x) => E.selfAttention(x.permute([1, 2, 0]), 2, causal), { grad: true, tolerance: 3e-4 });
   await same([[1, 100, 3 * 2 * 8]], (qkv) => E.selfAttention(qkv, 2, causal), { grad: true, tolerance: 3e-4 });
-  await same([[2, 90, 8], [2, 110, 8], [2, 110, 8]], (q, k, v) => E.attention(q, k, v, undefined, causal), { grad: true, tolerance: 3e-4 });
+  await same([[1, 140, 3 * 2 * 8]], (qkv) => E.selfAttention(qkv, 2, causal), { grad: true, tolerance: 3e-4 });
+  await same([[2, 120, 8], [2, 150, 8], [2, 150, 8]], (q, k, v) => E.attention(q, k, v, undefined, causal), { grad: true, tolerance: 3e-4 });
+});
+
+gpuTest('the fused kernel is chosen up to 96 keys, and up to 128 when causal (measured: bench/NOTES.md)', () => {
+  assert.ok(gpu!.prefersFusedAttention(96, false) && !gpu!.prefersFusedAttention(97, false));
+  assert.ok(gpu!.prefersFusedAttention(128, true) && !gpu!.prefersFusedAttention(129, true));
 });
 
 gpuTest('selfAttention from a fused projection: vec4 and scalar heads, a strided input, and the composite route for long sequences', async () => {
