@@ -32,7 +32,7 @@ export const flagDeclarations = {
   gentlePolling: declare('MANGO_GENTLE_POLLING', 'on for software adapters', '`1`/`0` forces yielding to the OS while waiting on the GPU (docs/dawn-runtime.md)', tristate),
   autotune: declare('MANGO_AUTOTUNE', 'on for hardware adapters', '`1`/`0` forces matmul autotuning on or off', tristate),
   tuningCache: declare('MANGO_TUNING_CACHE', '`~/.cache/mango-grow/matmul-tuning.json`', 'where tuned matmul configurations are kept', text),
-  matmulDesign: declare('MANGO_MATMUL', 'by adapter', '`tiled` or `register` forces one matmul design (comparisons)', oneOf('tiled', 'register')),
+  matmulDesign: declare('MANGO_MATMUL', 'by adapter', '`tiled`, `register` or `subgroup` forces one matmul design (comparisons; `subgroup` where it can run)', oneOf('tiled', 'register', 'subgroup')),
   matmulVectorReads: declare('MANGO_MATMUL_VECTOR', 'on', '`0` turns vector reads in the register matmul off (comparisons)', (raw) => raw !== '0'),
   matmulCandidates: declare('MANGO_MATMUL_CANDIDATES', 'by adapter', '`all` lets the tuner try the hardware-only tiles on any adapter', (raw) => raw === 'all'),
   reduceVariant: declare('MANGO_REDUCE', 'by shape', '`thread` or `workgroup` forces one reduction kernel (comparisons)', oneOf('thread', 'workgroup')),

@@ -35,11 +35,15 @@ const random = (n: number, seed: number) => {
   return Float32Array.from({ length: n }, () => r.normal());
 };
 
-gpuTest('every candidate configuration, with vector or scalar reads, gives bit-identical results', async () => {
+gpuTest('every candidate configuration (subgroup designs too where the adapter has them), with vector or scalar reads, gives bit-identical results', async () => {
   const rt = runtime!;
+  // The subgroup design on any adapter with fixed-width subgroups (the backend uses it on software ones only).
+  const subgroupWidth = rt.dawn.features.has('subgroups') ? rt.dawn.adapter.subgroupWidth : 0;
+  let subgroupCandidates = 0;
   for (const p of [problem(67, 45, 131, false, false), problem(128, 64, 256, false, true), problem(64, 256, 300, true, false),
     problem(33, 17, 9, true, true, 3), problem(40, 24, 16, false, false, 4, true), problem(5, 300, 64, false, true),
-    problem(52, 100, 36, true, false), problem(48, 40, 10, true, false, 3), problem(36, 132, 7, false, false, 2, true)]) {
+    problem(52, 100, 36, true, false), problem(48, 40, 10, true, false, 3), problem(36, 132, 7, false, false, 2, true),
+    problem(128, 64, 256, false, false), problem(68, 36, 20, false, false), problem(96, 72, 12, true, false, 3)]) {
     const batches = Math.max(1, p.batchShape[0] ?? 1);
     const a = rt.upload(random(batches * p.M * p.K, 1));
     const b = rt.upload(random(batches * p.K * p.N, 2));
@@ -48,8 +52,9 @@ gpuTest('every candidate configuration, with vector or scalar reads, gives bit-i
     dispatch(rt, p, a, b, c, undefined, chooseMatmul(p, rt.dawn.adapter.isSoftware));
     const reference = await read();
     // the hardware-only tiles too, whatever this adapter is
-    const candidates = withFlags({ matmulCandidates: true }, () => candidateConfigs(p, rt.dawn.adapter.isSoftware));
+    const candidates = withFlags({ matmulCandidates: true }, () => candidateConfigs(p, rt.dawn.adapter.isSoftware, subgroupWidth));
     assert.ok(candidates.length >= 5, `${candidates.length} candidates`);
+    subgroupCandidates += candidates.filter((c) => c.design === 'subgroup').length;
     for (const config of candidates) {
       for (const reads of ['vector', 'scalar']) {
         withFlags({ matmulVectorReads: reads !== 'scalar' }, () => dispatch(rt, p, a, b, c, undefined, config));
@@ -60,6 +65,7 @@ gpuTest('every candidate configuration, with vector or scalar reads, gives bit-i
     }
     for (const buffer of [a, b, c]) rt.release(buffer);
   }
+  if (subgroupWidth > 0) assert.ok(subgroupCandidates >= 20, `${subgroupCandidates} subgroup candidates`);
 });
 
 test('tuning is on by default on hardware adapters, off on CPU adapters, and MANGO_AUTOTUNE forces it', () => {

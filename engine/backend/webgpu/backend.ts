@@ -16,6 +16,15 @@ import { MatmulTuning } from './matmul-tuning.ts';
 import { closeSharedRuntime, openSharedRuntime, type GpuRuntime } from './runtime.ts';
 import { flag } from '../../flags.ts';
 
+/**
+ * Lanes of the subgroup matmul design here: the subgroup width on software adapters whose subgroups have one
+ * fixed width (llvmpipe: 8), else 0. Hardware GPUs keep the tiled design (the subgroup one is unmeasured there).
+ */
+function matmulSubgroupWidth(runtime: GpuRuntime): number {
+  const { adapter, features } = runtime.dawn;
+  return adapter.isSoftware && features.has('subgroups') ? adapter.subgroupWidth : 0;
+}
+
 /** A tensor's device memory. */
 export interface GpuBuffer {
   readonly buffer: GPUBuffer;
@@ -41,7 +50,8 @@ export class WebGpuBackend implements Backend {
   constructor(readonly runtime: GpuRuntime, private readonly options: { poisonOutputs?: boolean; matmulTuning?: MatmulTuning } = {}) {
     const { adapter } = runtime.dawn;
     this.matmulTuning = options.matmulTuning
-      ?? new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description} (space ${matmul.candidateSpaceVersion})`, adapter.isSoftware);
+      ?? new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description} (space ${matmul.candidateSpaceVersion})`, adapter.isSoftware,
+        { subgroupWidth: matmulSubgroupWidth(runtime) });
   }
 
   allocate(elements: number): GpuBuffer {
@@ -120,7 +130,7 @@ export class WebGpuBackend implements Backend {
       this.copyInto({ buffer: b.buffer, ...plan.transposeB }, transposedB.buffer, [N, 1], 0);
       bBuffer = transposedB.buffer;
     }
-    const config = this.matmulTuning.configFor(problem) ?? matmul.chooseMatmul(problem, this.runtime.dawn.adapter.isSoftware);
+    const config = this.matmulTuning.configFor(problem) ?? matmul.chooseMatmul(problem, this.runtime.dawn.adapter.isSoftware, matmulSubgroupWidth(this.runtime));
     if (bias) this.withContiguousAll([bias], ([biasBuffer]) => matmul.dispatch(this.runtime, problem, gpu(a), bBuffer, out.buffer, biasBuffer, config));
     else matmul.dispatch(this.runtime, problem, gpu(a), bBuffer, out.buffer, undefined, config);
     if (transposedB) this.free(transposedB);

@@ -20,6 +20,8 @@ export interface AdapterReport {
   device: string;
   description: string;
   isSoftware: boolean;
+  /** lanes per subgroup where the adapter's subgroups have one fixed width, else 0 */
+  subgroupWidth: number;
   backendFlags: string[];
 }
 
@@ -106,6 +108,7 @@ export async function openDawnDevice(options: DeviceOptions = {}): Promise<DawnD
   const report: AdapterReport = {
     vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
     isSoftware: info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(info.description),
+    subgroupWidth: (info.subgroupMinSize ?? 0) > 0 && info.subgroupMinSize === info.subgroupMaxSize ? info.subgroupMinSize ?? 0 : 0,
     backendFlags,
   };
   const requiredFeatures = wantedFeatures.filter((f) => adapter.features.has(f));

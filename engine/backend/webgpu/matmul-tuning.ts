@@ -51,7 +51,11 @@ export class MatmulTuning {
   readonly enabled: boolean;
   private readonly file: string;
 
-  constructor(readonly deviceKey: string, readonly software: boolean, options: { file?: string; enabled?: boolean } = {}) {
+  /** lanes of the subgroup matmul design on this device (0: not used) */
+  private readonly subgroupWidth: number;
+
+  constructor(readonly deviceKey: string, readonly software: boolean, options: { file?: string; enabled?: boolean; subgroupWidth?: number } = {}) {
+    this.subgroupWidth = options.subgroupWidth ?? 0;
     const forced = flag('autotune');
     this.enabled = options.enabled ?? (forced ?? !software);
     this.file = options.file ?? flag('tuningCache') ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mango-grow', 'matmul-tuning.json');
@@ -97,9 +101,9 @@ export class MatmulTuning {
           await runtime.sync();
           return performance.now() - t0;
         };
-        const heuristic = chooseMatmul(problem, this.software);
+        const heuristic = chooseMatmul(problem, this.software, this.subgroupWidth);
         const withinGridLimits = (config: MatmulConfig) => Math.ceil(problem.M / tileOf(config).tileM) <= 65535 && Math.ceil(problem.N / tileOf(config).tileN) <= 65535;
-        const candidates = [heuristic, ...candidateConfigs(problem, this.software).filter((config) => withinGridLimits(config) && cacheKey(config) !== cacheKey(heuristic))];
+        const candidates = [heuristic, ...candidateConfigs(problem, this.software, this.subgroupWidth).filter((config) => withinGridLimits(config) && cacheKey(config) !== cacheKey(heuristic))];
         for (const config of candidates) dispatch(runtime, problem, a, b, c, undefined, config);   // compile pipelines, warm caches
         await runtime.sync();
         // Rounds interleave the candidates, so a slow spell on a shared machine hits all of them alike.
@@ -125,7 +129,7 @@ export class MatmulTuning {
     try {
       const all = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, Record<string, MatmulConfig>>;
       for (const [key, config] of Object.entries(all[this.deviceKey] ?? {})) {
-        if (config && (config.design === 'register' || config.design === 'tiled') && [config.threadsX, config.threadsY, config.perThreadM, config.perThreadN, config.tileK].every((n) => Number.isInteger(n) && n > 0)) {
+        if (config && ['register', 'tiled', 'subgroup'].includes(config.design) && [config.threadsX, config.threadsY, config.perThreadM, config.perThreadN, config.tileK].every((n) => Number.isInteger(n) && n > 0)) {
           this.chosen.set(key, config);
         }
       }

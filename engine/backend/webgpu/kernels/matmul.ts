@@ -1,10 +1,12 @@
 /**
  * Batched matmul C[b] = op(A[b]) · op(B[b]) over strided operands: element (i, k) of op(A[b]) lives at
  * aOffset + batchOffset(b) + i·aRow + k·aCol (transposes and batch broadcasting are only strides), so no
- * operand is ever copied. Two designs, chosen per shape by `chooseMatmul`:
+ * operand is ever copied. Three designs, chosen per shape by `chooseMatmul`:
  *  - `tiled`: workgroup tiles of A and B staged in workgroup memory, each thread a WM×WN register block;
  *  - `register`: no workgroup memory, each thread reads its A rows / B columns directly (a win where
- *    "global" memory is cached, e.g. on CPU-backed adapters) into a WM×WN register block.
+ *    "global" memory is cached, e.g. on CPU-backed adapters) into a WM×WN register block;
+ *  - `subgroup` (matmul-subgroup.ts): lanes load different rows of A and share them by subgroup broadcast
+ *    (CPU-backed adapters with fixed-width subgroups, where a per-lane load is a gather).
  * Bounds checks are compiled in only when the shape does not fit the tile (`fits` in the key).
  */
 import type { GpuRuntime } from '../runtime.ts';
@@ -14,10 +16,11 @@ import { UniformLayout } from './uniforms.ts';
 import { flag } from '../../../flags.ts';
 import { sizeOf } from '../../../shape.ts';
 import { coalesce } from '../layout.ts';
+import { subgroupKernel, subgroupRead } from './matmul-subgroup.ts';
 
 export interface MatmulConfig {
-  design: 'tiled' | 'register';
-  /** threads per workgroup along N (x) and M (y) */
+  design: 'tiled' | 'register' | 'subgroup';
+  /** threads per workgroup along N (x) and M (y); for `subgroup`, the subgroup width and subgroups per workgroup */
   threadsX: number;
   threadsY: number;
   /** outputs per thread along M and N */
@@ -41,7 +44,8 @@ export interface MatmulConfig {
  * operands was measured slower on lavapipe: the extra live registers spill.)
  */
 export interface VectorAccess {
-  a: '' | 'm';
+  /** 'k': along K (the subgroup design only) */
+  a: '' | 'm' | 'k';
   b: '' | 'n';
 }
 
@@ -64,8 +68,12 @@ export function vectorReadsEnabled(): boolean {
   return flag('matmulVectorReads');
 }
 
-/** The widest reads the register design can use for this problem and configuration. */
+/** The widest reads the register design can use for this problem and configuration (the subgroup design: its reads). */
 export function vectorAccess(c: MatmulConfig, problem: MatmulProblem): VectorAccess {
+  if (c.design === 'subgroup') {
+    const read = subgroupRead(c, problem);
+    return read ? { a: read, b: 'n' } : scalarAccess;
+  }
   if (c.design !== 'register') return scalarAccess;
   const aligned = (...values: number[]) => values.every((x) => x % 4 === 0);
   const batchAligned = (strides: number[]) => strides.every((s, d) => problem.batchShape[d] === 1 || s % 4 === 0);
@@ -202,6 +210,10 @@ var<workgroup> Bs: array<f32, ${c.tileK * tileN}>;
 }
 
 export function wgsl(c: MatmulConfig, v: VectorAccess = scalarAccess): string {
+  if (c.design === 'subgroup') {
+    if (!v.a || !v.b) throw new Error(`${cacheKey(c, v)} needs vector reads of both operands`);
+    return subgroupKernel(c, v.a === 'k' ? 'k' : 'm', header(c, { a: 'm', b: 'n' }));
+  }
   return c.design === 'tiled' ? tiledKernel(c) : registerKernel(c, v);
 }
 
@@ -274,14 +286,37 @@ export function planMatmul(a: Operand, b: Operand, transposeA: boolean, transpos
 }
 
 /**
- * The shape heuristic (measured on lavapipe, see bench/NOTES.md): on software adapters big register
- * blocks (8×16 per thread, 16 threads) for large outputs and 4×4 blocks for small ones; on real GPUs the
- * tiled design. MANGO_MATMUL=tiled|register forces a design.
+ * The subgroup design's configuration for this problem, if it can read it: 4·S rows × 8 columns per lane
+ * (4 for narrow outputs), two subgroups per workgroup where M allows (the fastest, or within 8 % of it,
+ * on the training-step shapes, bench/NOTES.md).
  */
-export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): MatmulConfig {
+function subgroupChoice(problem: MatmulProblem, subgroupWidth: number): MatmulConfig | undefined {
+  const { M, N } = problem;
+  if (M * N < 4096 || M < 16 || N < 4 * subgroupWidth) return undefined;
+  const wide = N % (8 * subgroupWidth) === 0;
+  const tall = M >= 8 * subgroupWidth;
+  const base: Omit<MatmulConfig, 'fits'> = { design: 'subgroup', threadsX: subgroupWidth, threadsY: tall ? 2 : 1, perThreadM: 4 * subgroupWidth, perThreadN: wide ? 8 : 4, tileK: 1 };
+  if (!subgroupRead({ ...base, fits: false }, problem)) return undefined;
+  const { tileM, tileN } = tileOf({ ...base, fits: false });
+  return { ...base, fits: M % tileM === 0 && N % tileN === 0 };
+}
+
+/**
+ * The shape heuristic (measured on lavapipe, see bench/NOTES.md): on software adapters with fixed-width
+ * subgroups (`subgroupWidth` lanes) the subgroup design where it can read the operands; else on software
+ * adapters big register blocks (8×16 per thread, 16 threads) for large outputs and 4×4 blocks for small
+ * ones; on real GPUs the tiled design. MANGO_MATMUL=tiled|register|subgroup forces a design (subgroup
+ * where it can run).
+ */
+export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true, subgroupWidth = 0): MatmulConfig {
   const { M, N, K } = problem;
+  const forced = flag('matmulDesign');
+  if (subgroupWidth > 0 && (forced === 'subgroup' || (forced === undefined && softwareAdapter))) {
+    const config = subgroupChoice(problem, subgroupWidth);
+    if (config) return config;
+  }
   // On a CPU-backed adapter "global" loads hit CPU caches and barriers are costly: register blocking wins.
-  const design = flag('matmulDesign') ?? (softwareAdapter ? 'register' : 'tiled');
+  const design = forced === 'subgroup' || forced === undefined ? (softwareAdapter ? 'register' : 'tiled') : forced;
   let base: Omit<MatmulConfig, 'fits'>;
   if (design === 'tiled') {
     base = { design, threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 };
@@ -305,17 +340,18 @@ export function chooseMatmul(problem: MatmulProblem, softwareAdapter = true): Ma
 }
 
 /** The candidate space's version: a tuning cache made over another space is tuned again (it is part of the device key). */
-export const candidateSpaceVersion = 4;
+export const candidateSpaceVersion = 5;
 
 /**
  * Configurations worth timing for a problem (the autotuner's search space): the heuristic's choice, register
  * blocks of 8×16, 8×8 and 4×4 outputs per thread in every workgroup aspect ratio, and the tiled design (on
- * hardware adapters also 64×128 and 128×128 tiles; MANGO_MATMUL_CANDIDATES=all lists those anywhere). Every candidate sums
+ * hardware adapters also 64×128 and 128×128 tiles; MANGO_MATMUL_CANDIDATES=all lists those anywhere), and with
+ * `subgroupWidth` the subgroup design's row and column blocks that can read the operands. Every candidate sums
  * over k in the same order, so all of them give bit-identical results; only speed differs.
  */
-export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolean): MatmulConfig[] {
+export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolean, subgroupWidth = 0): MatmulConfig[] {
   const { M, N } = problem;
-  const out: Omit<MatmulConfig, 'fits'>[] = [chooseMatmul(problem, softwareAdapter)];
+  const out: Omit<MatmulConfig, 'fits'>[] = [chooseMatmul(problem, softwareAdapter, subgroupWidth)];
   const register = (perThreadM: number, perThreadN: number, threadsX: number, threadsY: number) => {
     // Tiles far larger than the output waste threads.
     if (threadsX * perThreadN <= Math.max(16, 2 * N) && threadsY * perThreadM <= Math.max(16, 2 * M)) {
@@ -327,6 +363,17 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
   register(4, 4, 4, 4);
   register(4, 4, 8, 8);
   out.push({ design: 'tiled', threadsX: 16, threadsY: 16, perThreadM: 4, perThreadN: 4, tileK: 16 });
+  if (subgroupWidth > 0) {
+    for (const perThreadM of [1, 2, 4].map((f) => f * subgroupWidth)) {
+      for (const perThreadN of [4, 8]) {
+        for (const threadsY of [1, 2, 4]) {
+          const config: MatmulConfig = { design: 'subgroup', threadsX: subgroupWidth, threadsY, perThreadM, perThreadN, tileK: 1, fits: false };
+          const { tileM, tileN } = tileOf(config);
+          if (subgroupRead(config, problem) && tileM <= Math.max(16, 2 * M) && tileN <= Math.max(32, 2 * N)) out.push(config);
+        }
+      }
+    }
+  }
   const all = flag('matmulCandidates');
   if (!softwareAdapter || all) {
     // GPU tiles: bigger register blocks per thread (more FMAs per shared-memory load), columns interleaved
@@ -338,7 +385,7 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
   const unique = new Map<string, MatmulConfig>();
   for (const base of out) {
     const { tileM, tileN } = tileOf({ ...base, fits: false });
-    const config = { ...base, fits: M % tileM === 0 && N % tileN === 0 && (base.design === 'register' || problem.K % base.tileK === 0) };
+    const config = { ...base, fits: M % tileM === 0 && N % tileN === 0 && (base.design !== 'tiled' || problem.K % base.tileK === 0) };
     unique.set(cacheKey(config), config);
   }
   return [...unique.values()];
@@ -347,14 +394,19 @@ export function candidateConfigs(problem: MatmulProblem, softwareAdapter: boolea
 const family = new KernelFamily('matmul', ({ config, vector }: { config: MatmulConfig; vector: VectorAccess }) => wgsl(config, vector),
   ({ config, vector }) => cacheKey(config, vector));
 
-/** C = A·B (+ bias over every row when `bias` is given) with the configuration `chosen` (tuned, or chooseMatmul's). */
+/**
+ * C = A·B (+ bias over every row when `bias` is given) with the configuration `chosen` (tuned, or
+ * chooseMatmul's); a subgroup configuration this problem's strides do not allow (one tuned for its shape
+ * class) falls back to the register heuristic.
+ */
 export function dispatch(runtime: GpuRuntime, problem: MatmulProblem, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer, bias: GPUBuffer | undefined, chosen: MatmulConfig): void {
-  const config = bias ? { ...chosen, bias: true } : chosen;
+  const runnable = chosen.design === 'subgroup' && !subgroupRead(chosen, problem) ? chooseMatmul(problem, true, 0) : chosen;
+  const config = bias ? { ...runnable, bias: true } : runnable;
   const batches = problem.batchShape.reduce((x, y) => x * y, 1);
   if (problem.M === 0 || problem.N === 0 || batches === 0) return;
   const { tileM, tileN } = tileOf(config);
   const uniforms = layout.pack({ ...problem, batchRank: problem.batchShape.length });
-  const vector = vectorReadsEnabled() ? vectorAccess(config, problem) : scalarAccess;
+  const vector = vectorReadsEnabled() || config.design === 'subgroup' ? vectorAccess(config, problem) : scalarAccess;
   runtime.dispatch(family.variant({ config, vector }), bias ? [a, b, c, bias] : [a, b, c],
     [Math.ceil(problem.N / tileN), Math.ceil(problem.M / tileM), batches], uniforms);
 }
