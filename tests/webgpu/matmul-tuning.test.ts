@@ -68,6 +68,30 @@ gpuTest('every candidate configuration (subgroup designs too where the adapter h
   if (subgroupWidth > 0) assert.ok(subgroupCandidates >= 20, `${subgroupCandidates} subgroup candidates`);
 });
 
+test('the heuristic takes the subgroup design where it can read the operands, and only with fixed-width subgroups on a software adapter', () => {
+  const p = problem(2176, 192, 64, false, false);
+  assert.is(chooseMatmul(p, true, 8).design, 'subgroup');
+  assert.is(chooseMatmul(problem(192, 64, 2176, true, false), true, 8).design, 'subgroup', 'A m-contiguous (weight gradients)');
+  assert.is(chooseMatmul(p, true, 0).design, 'register');
+  assert.is(chooseMatmul(p, false, 8).design, 'tiled');
+  assert.is(chooseMatmul(problem(2176, 192, 64, false, true), true, 8).design, 'register', 'B k-contiguous: no vec4 reads along N');
+  assert.is(chooseMatmul(problem(2176, 192, 63, false, false), true, 8).design, 'register', 'K not a multiple of 4');
+  withFlags({ matmulDesign: 'register' }, () => assert.is(chooseMatmul(p, true, 8).design, 'register'));
+  withFlags({ matmulDesign: 'subgroup' }, () => assert.is(chooseMatmul(p, false, 8).design, 'subgroup'));
+});
+
+gpuTest('a subgroup configuration given a problem it cannot read (one tuned for its shape class) runs the register design instead', async () => {
+  const rt = runtime!;
+  const p = problem(64, 64, 9, false, false);
+  const a = rt.upload(random(p.M * p.K, 3)), b = rt.upload(random(p.K * p.N, 4)), c = rt.allocate(p.M * p.N * 4);
+  const read = async () => new Float32Array(await rt.read(c, 0, p.M * p.N * 4));
+  dispatch(rt, p, a, b, c, undefined, chooseMatmul(p, true, 0));
+  const reference = await read();
+  dispatch(rt, p, a, b, c, undefined, { design: 'subgroup', threadsX: 8, threadsY: 2, perThreadM: 32, perThreadN: 8, tileK: 1, fits: true });
+  assert.equal(await read(), reference);
+  for (const buffer of [a, b, c]) rt.release(buffer);
+});
+
 test('tuning is on by default on hardware adapters, off on CPU adapters, and MANGO_AUTOTUNE forces it', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'tuning-')), 'cache.json');
   withFlags({ autotune: undefined }, () => {
