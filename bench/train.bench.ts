@@ -7,7 +7,7 @@
  * no ratio against it where it runs on the reference BLAS: bench/lib/blas.ts). A language-model row: the same step
  * for the GPT-2-style decoder lm-d64-l4 (byte vocabulary, context 128), batch 32 sequences, in tokens/s, ours
  * next to PyTorch (bench/pytorch_lm_train.py; no tfjs). --quick: batch 16 (LM: 4), one round, few steps (proves
- * the bench runs; not a measurement); --only=REGEX keeps the rows whose config name matches. Writes bench/results/train.{json,md} (or under $MANGO_BENCH_RESULTS).
+ * the bench runs; not a measurement); --only=REGEX keeps the rows whose config name matches; --no-tfjs skips tfjs. Writes bench/results/train.{json,md} (or under $MANGO_BENCH_RESULTS).
  */
 import * as E from '../engine/index.ts';
 import { openWebGpuBackend } from '../engine/backend/webgpu/backend.ts';
@@ -37,6 +37,8 @@ const tfjsSampling = quick ? { minSamples: 2, maxTime: 0.5 } : { minSamples: 3, 
 /** --only=REGEX: just the rows whose config name matches (e.g. --only=^lm- for the language model alone). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const selected = (name: string) => only === undefined || new RegExp(only).test(name);
+/** --no-tfjs: skip the tfjs columns (its GEMM-bound step alone takes many minutes on a CPU adapter). */
+const withTfjs = !process.argv.includes('--no-tfjs');
 const configs = [
   { name: 'fmnist-d64-l4', config: resolveConfig('fmnist-d64-l4') },
   { name: 'fmnist-d128-l8', config: resolveConfig('fmnist-d128-l8') },
@@ -140,12 +142,11 @@ if (selected(lm.name)) {
   if (torch.facts) lmNotes.push(`Language model: PyTorch runs the same step on scripts/interop/hf_gpt2.py's GPT2LMHeadModel (Hugging Face names, same shapes, ${lm.config.tiedHead ? 'tied' : 'untied'} head): mean next-token cross-entropy, global-norm clipping 1, AdamW; ${rounding}; no tfjs row.`);
 }
 
-const tf = await tfjsOnDevice(gpu.runtime);
-const rows: Row[] = [];
-for (const { name, config } of configs) {
-  const { batch, seconds, torch } = results.get(name)!;
+const tf = withTfjs ? await tfjsOnDevice(gpu.runtime) : undefined;
+/** images/s of the tfjs trainer on this config and batch */
+async function tfjsImagesPerSecond(name: string, config: ViTConfig, batch: Batch): Promise<number> {
   const labelsInt = Int32Array.from(batch.labels);
-  const tfjs = tfjsVitTrainer(tf, config, batchSize);
+  const tfjs = tfjsVitTrainer(tf!, config, batchSize);
   let tfjsLoss = NaN;
   const tfjsStep = async (reps: number) => {
     for (let r = 0; r < reps; r++) tfjsLoss = await tfjs.step(batch.images, labelsInt);
@@ -153,22 +154,28 @@ for (const { name, config } of configs) {
   const tfjsSeconds = (await measure(`train step ${name}, tfjs`, [{ name: 'tfjs', run: tfjsStep }], 1, tfjsSampling)).get('tfjs')!;
   if (!Number.isFinite(tfjsLoss)) throw new Error(`the tfjs model's loss is ${tfjsLoss}: the comparison model is broken`);
   tfjs.dispose();
+  return batchSize / tfjsSeconds;
+}
+const rows: Row[] = [];
+for (const { name, config } of configs) {
+  const { batch, seconds, torch } = results.get(name)!;
   const ours = batchSize / seconds.get(defaultTable.enabled ? 'autotuned' : 'heuristic')!;
-  const theirs = batchSize / tfjsSeconds;
+  const theirs = tf ? await tfjsImagesPerSecond(name, config, batch) : undefined;
   const row: Row = {
     config: `${name} (batch ${batchSize})`, 'ours img/s': ours, 'ours, heuristic img/s': batchSize / seconds.get('heuristic')!,
-    'ours, autotuned img/s': batchSize / seconds.get('autotuned')!, 'tfjs-webgpu img/s': theirs, 'ours/tfjs': ours / theirs, 'goal ≥2× tfjs': ours / theirs >= 2 ? 'met' : 'not met',
+    'ours, autotuned img/s': batchSize / seconds.get('autotuned')!, 'tfjs-webgpu img/s': theirs ?? '—', 'ours/tfjs': theirs ? ours / theirs : '—',
+    'goal ≥2× tfjs': theirs === undefined ? 'not run (--no-tfjs)' : ours / theirs >= 2 ? 'met' : 'not met',
   };
   Object.assign(row, pytorchColumns(ours, torch, (t) => t.imagesPerSecond, 'img/s'));
   notes.push(...torch.notes);
   if (torch.facts) {
     notes.push('PyTorch runs the same step: same model (timm layout), label smoothing, global-norm clipping, AdamW.');
-    notes.push(`Ours and PyTorch: ${rounding}; tfjs measured afterwards.`);
+    notes.push(`Ours and PyTorch: ${rounding}${tf ? '; tfjs measured afterwards' : ''}.`);
   }
   rows.push(row);
 }
 notes.push(`"ours" runs with the default matmul choice on this adapter: ${defaultTable.enabled ? 'autotuned' : 'the shape heuristic (autotuning is opt-in on CPU adapters: MANGO_AUTOTUNE=1)'}.`);
-notes.push('tfjs: tfjs-core 4.22 + tfjs-backend-webgpu on the same Dawn device; the same ViT written with tfjs ops (bench/lib/tfjs-vit.ts), Adam (tfjs has no AdamW), no gradient clipping — slightly less work per step than ours.');
+if (tf) notes.push('tfjs: tfjs-core 4.22 + tfjs-backend-webgpu on the same Dawn device; the same ViT written with tfjs ops (bench/lib/tfjs-vit.ts), Adam (tfjs has no AdamW), no gradient clipping — slightly less work per step than ours.');
 report('train', 'Training step throughput: ours (WebGPU) vs tfjs-webgpu (same device) vs PyTorch CPU', device, rows, [...new Set([...notes, ...lmNotes])],
   [{ title: 'Language model (GPT-2-style decoder): tokens/s = sequences/s × context', rows: lmRows }]);
 closeSharedRuntime();
