@@ -47,11 +47,15 @@ export class WebGpuBackend implements Backend {
    * `poisonOutputs` (for tests) fills every new buffer with NaN so an element no kernel writes shows up;
    * `matmulTuning` replaces the device's tuning table.
    */
+  /** lanes of the subgroup matmul design on this device (0: not used) */
+  private readonly subgroupWidth: number;
+
   constructor(readonly runtime: GpuRuntime, private readonly options: { poisonOutputs?: boolean; matmulTuning?: MatmulTuning } = {}) {
     const { adapter } = runtime.dawn;
+    this.subgroupWidth = matmulSubgroupWidth(runtime);
     this.matmulTuning = options.matmulTuning
       ?? new MatmulTuning(`${adapter.vendor}/${adapter.architecture}/${adapter.description} (space ${matmul.candidateSpaceVersion})`, adapter.isSoftware,
-        { subgroupWidth: matmulSubgroupWidth(runtime) });
+        { subgroupWidth: this.subgroupWidth });
   }
 
   allocate(elements: number): GpuBuffer {
@@ -130,7 +134,7 @@ export class WebGpuBackend implements Backend {
       this.copyInto({ buffer: b.buffer, ...plan.transposeB }, transposedB.buffer, [N, 1], 0);
       bBuffer = transposedB.buffer;
     }
-    const config = this.matmulTuning.configFor(problem) ?? matmul.chooseMatmul(problem, this.runtime.dawn.adapter.isSoftware, matmulSubgroupWidth(this.runtime));
+    const config = this.matmulTuning.configFor(problem) ?? matmul.chooseMatmul(problem, this.runtime.dawn.adapter.isSoftware, this.subgroupWidth);
     if (bias) this.withContiguousAll([bias], ([biasBuffer]) => matmul.dispatch(this.runtime, problem, gpu(a), bBuffer, out.buffer, biasBuffer, config));
     else matmul.dispatch(this.runtime, problem, gpu(a), bBuffer, out.buffer, undefined, config);
     if (transposedB) this.free(transposedB);

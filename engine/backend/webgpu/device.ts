@@ -105,10 +105,11 @@ export async function openDawnDevice(options: DeviceOptions = {}): Promise<DawnD
     throw new NoGpuAdapterError(`no WebGPU adapter found (Dawn flags: [${backendFlags.join(', ')}])`, noAdapterFix);
   }
   const info = adapter.info;
+  const smallestSubgroup = info.subgroupMinSize ?? 0;
   const report: AdapterReport = {
     vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
     isSoftware: info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(info.description),
-    subgroupWidth: (info.subgroupMinSize ?? 0) > 0 && info.subgroupMinSize === info.subgroupMaxSize ? info.subgroupMinSize ?? 0 : 0,
+    subgroupWidth: smallestSubgroup > 0 && smallestSubgroup === info.subgroupMaxSize ? smallestSubgroup : 0,
     backendFlags,
   };
   const requiredFeatures = wantedFeatures.filter((f) => adapter.features.has(f));
