@@ -6,14 +6,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from '../io/files.ts';
-import { markdownTable, summarize, type RunRecord } from '../experiments/summary.ts';
-import type { ViTConfig } from '../models/config.ts';
+import { markdownTable, metricOf, summarize, type RunRecord } from '../experiments/summary.ts';
+import type { ModelConfig } from '../models/architecture.ts';
 
 const folder = process.argv[2];
 if (!folder) throw new Error('usage: npx tsx scripts/interim-summary.ts <experiment folder>');
-const spec = readJson<{ source: ViTConfig; target: ViTConfig }>(join(folder, 'spec.json'))!;
+const spec = readJson<{ source: ModelConfig; target: ModelConfig }>(join(folder, 'spec.json'))!;
 const runs = readdirSync(folder).map((name) => readJson<RunRecord>(join(folder, name, 'result.json'))).filter((r): r is RunRecord => r !== undefined && r.method !== undefined);
 const order = (r: RunRecord) => [r.method !== 'scratch', r.label, r.seed] as const;
 runs.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 console.log(`${runs.length} finished runs: ${runs.map((r) => `${r.label}-s${r.seed}`).join(', ')}\n`);
-console.log(markdownTable(summarize(runs), spec));
+console.log(markdownTable(summarize(runs, { metric: metricOf(spec.target) }), spec));
