@@ -55,7 +55,7 @@ if (values.checkpoints) {
   process.exit(0);
 }
 
-const results: Record<string, { step: number; embedding: number; median: number; max: number }[]> = {};
+const results: Record<string, (WidthUsage & { step: number })[]> = {};
 for (const entry of values.methods.split(',')) {
   const [method, rankText] = entry.split(':') as [GrowthMethod, string | undefined];
   const rank = rankText ? Number(rankText) : undefined;
@@ -88,7 +88,7 @@ for (const entry of values.methods.split(',')) {
       if (run.interrupted) throw new Error('interrupted');
     }
     const m = await widthUsage(model, target.dim, sourceConfig.dim);
-    results[label].push({ step, embedding: m.embedding, median: m.median, max: m.max });
+    results[label].push({ step, ...m });
     line(label, step, m);
   }
   model.dispose();
