@@ -11,16 +11,12 @@ import type { GPTConfig } from '../../models/lm/gpt-config.ts';
 import type { BatchSource } from '../../models/data/batches.ts';
 import { grow, growthMethods } from '../../growth/grow.ts';
 import { close } from '../helpers/check-op.ts';
+import { perturbParameters } from '../helpers/perturb.ts';
 
 const small: GPTConfig = { vocabSize: 31, context: 8, dim: 16, depth: 2, heads: 2, mlpRatio: 4, tiedHead: true, dropout: 0 };
 const tokens = { ids: Array.from({ length: 16 }, (_, i) => (i * 7 + 3) % 31), batch: 2, length: 8 };
 
-function perturbedSource(config: GPTConfig, seed: number): GPT {
-  const model = new GPT(config, { seed });
-  // Non-trivial norms and biases, so preservation is not an accident of ones and zeros.
-  for (const [, p] of model.namedParameters()) p.assign(p.add(E.randn(p.shape, { std: 0.05, random: new E.Random(p.size + seed) })).keep());
-  return model;
-}
+const perturbedSource = (config: GPTConfig, seed: number) => perturbParameters(new GPT(config, { seed }), 0.05, seed);
 const logits = (model: GPT) => E.noGrad(() => model.eval().forward(tokens)).dataSync();
 
 for (const tiedHead of [true, false]) {

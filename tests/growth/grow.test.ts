@@ -7,6 +7,7 @@ import { ViT } from '../../models/vit.ts';
 import { grow, growthMethods } from '../../growth/grow.ts';
 import { close } from '../helpers/check-op.ts';
 import { syntheticDataset } from '../helpers/synthetic.ts';
+import { perturbParameters } from '../helpers/perturb.ts';
 
 const small: ViTConfig = { imageSize: 28, channels: 1, patchSize: 7, dim: 16, depth: 2, heads: 2, mlpRatio: 4, classes: 4, dropout: 0, dropPath: 0 };
 const wide: ViTConfig = { ...small, dim: 32, heads: 4 };
@@ -14,9 +15,7 @@ const deep: ViTConfig = { ...small, depth: 4 };
 const both: ViTConfig = { ...wide, depth: 3 };
 
 const images = E.randn([3, 1, 28, 28], { random: new E.Random(5) }).keep();
-const source = new ViT(small, { seed: 2 });
-// A source with non-trivial norms and biases, so preservation is not an accident of ones and zeros.
-for (const [, p] of source.namedParameters()) p.assign(p.add(E.randn(p.shape, { std: 0.05, random: new E.Random(p.size) })).keep());
+const source = perturbParameters(new ViT(small, { seed: 2 }), 0.05);
 const logits = (model: ViT) => E.noGrad(() => model.eval().forward(images)).dataSync();
 const sourceLogits = logits(source);
 

@@ -11,13 +11,12 @@ import { presets, type ViTConfig } from '../../models/config.ts';
 import { ViT } from '../../models/vit.ts';
 import { MangoOperator, minColumnSum, type MangoOptions } from '../../growth/mango.ts';
 import { packLayers } from '../../growth/pack.ts';
+import { perturbParameters } from '../helpers/perturb.ts';
 
 const small = presets['fmnist-d32-l2'];
 const deep = presets['fmnist-d64-l4-h4'];
 const wide: ViTConfig = { ...deep, depth: small.depth };
-const source = new ViT(small, { seed: 2 });
-// Random weights everywhere (norms and biases too), so preservation is not an accident of ones and zeros.
-for (const [, p] of source.namedParameters()) p.assign(p.add(E.randn(p.shape, { std: 0.2, random: new E.Random(p.size) })).keep());
+const source = perturbParameters(new ViT(small, { seed: 2 }), 0.2);
 const sourceParams = new Map(source.namedParameters());
 const m1 = packLayers(sourceParams, small).keep();
 const images = E.randn([4, 1, 28, 28], { random: new E.Random(5) }).keep();
@@ -118,7 +117,7 @@ test('norm depth mixing: a Λ column summing to 0 stays finite (divided by ±min
   op.SL.assign(E.fromArray(lambda.flat(), [1, 2, 3, 1]).keep());
   const src = new ViT(tiny, { seed: 4 });
   const params = new Map(src.namedParameters());
-  for (const [, p] of src.namedParameters()) p.assign(p.add(E.randn(p.shape, { std: 0.5, random: new E.Random(p.size) })).keep());
+  perturbParameters(src, 0.5);
   const aux = op.auxParameters(params);
   const gamma = [0, 1].map((l) => params.get(`blocks.${l}.norm1.weight`)!.dataSync());
   const divisors = [minColumnSum, 1.2, 1.05];

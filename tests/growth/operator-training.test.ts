@@ -13,12 +13,12 @@ import { MangoOperator } from '../../growth/mango.ts';
 import type { GrowthOperator } from '../../growth/operator.ts';
 import { TrainableGrowth } from '../../growth/trainable.ts';
 import { syntheticDataset } from '../helpers/synthetic.ts';
+import { perturbParameters } from '../helpers/perturb.ts';
 
 const small: ViTConfig = { imageSize: 28, channels: 1, patchSize: 7, dim: 16, depth: 2, heads: 2, mlpRatio: 4, classes: 4, dropout: 0, dropPath: 0 };
 const both: ViTConfig = { ...small, dim: 32, heads: 4, depth: 3 };
 const data = syntheticDataset(48, 7);
-const source = new ViT(small, { seed: 2 });
-for (const [, p] of source.namedParameters()) p.assign(p.add(E.randn(p.shape, { std: 0.05, random: new E.Random(p.size) })).keep());
+const source = perturbParameters(new ViT(small, { seed: 2 }), 0.05);
 
 const operators: Record<string, () => GrowthOperator> = {
   mango: () => new MangoOperator(small, both, { rank: 2, random: new E.Random(7) }),

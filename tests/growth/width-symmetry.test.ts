@@ -12,6 +12,7 @@ import type { TokenSplit } from '../../models/lm/token-split.ts';
 import { trainModel } from '../../models/train/trainer.ts';
 import { grow } from '../../growth/grow.ts';
 import { widthUsage } from '../../scripts/width-usage.ts';
+import { perturbParameters } from '../helpers/perturb.ts';
 
 const narrow: GPTConfig = { vocabSize: 31, context: 8, dim: 16, depth: 2, heads: 2, mlpRatio: 4, tiedHead: true, dropout: 0 };
 const wide: GPTConfig = { ...narrow, dim: 32, heads: 4 };
@@ -25,11 +26,7 @@ async function trained(model: GPT): Promise<{ before: number; after: number }> {
   return { before: run.evals[0].loss!, after: run.evals.at(-1)!.loss! };
 }
 
-function source(): GPT {
-  const model = new GPT(narrow, { seed: 2 });
-  for (const [, p] of model.namedParameters()) p.assign(p.add(E.randn(p.shape, { std: 0.05, random: new E.Random(p.size) })).keep());
-  return model;
-}
+const source = () => perturbParameters(new GPT(narrow, { seed: 2 }), 0.05);
 
 test('bert2BERT FPI: after AdamW steps that change the loss, every weight still lies in the source width', async () => {
   const { target } = await grow(source(), wide, 'bert2bert-fpi', { seed: 1 });
