@@ -26,7 +26,7 @@ import { TrainableGrowth } from './trainable.ts';
 export const growthMethods = ['mango', 'ligo', 'bert2bert-fpi', 'bert2bert-aki', 'net2net', 'stackbert', 'scratch'] as const;
 export type GrowthMethod = (typeof growthMethods)[number];
 
-export interface GrowOptions extends Pick<MangoOptions, 'rank' | 'order' | 'noise' | 'depthInit'> {
+export interface GrowOptions extends Pick<MangoOptions, 'rank' | 'order' | 'noise' | 'depthInit' | 'widthInit'> {
   seed?: number;
   backend?: Backend;
   /** relative symmetry-breaking noise of net2net (default 1e-2) */

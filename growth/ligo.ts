@@ -12,6 +12,7 @@ import type { Backend, Random, Tensor } from '../engine/index.ts';
 import { MangoError } from '../engine/index.ts';
 import { stemOf, type ModelConfig, type WidthRole } from '../models/architecture.ts';
 import type { GrowthOperator } from './operator.ts';
+import { randomMixtures } from './mixtures.ts';
 
 const modules = ['attn.q', 'attn.k', 'attn.v', 'attn.proj', 'mlp.fc1', 'mlp.fc2', 'norm1', 'norm2'] as const;
 
@@ -22,15 +23,7 @@ export class LigoOperator implements GrowthOperator {
   constructor(readonly source: ModelConfig, readonly target: ModelConfig, options: { random: Random; backend: Backend; noise?: number }) {
     if (source.mlpRatio !== target.mlpRatio) throw new MangoError('LiGO needs the same MLP ratio in source and target', 'grow between configs with equal mlpRatio');
     const { random, backend } = options;
-    const newRows = (added: number, from: number) => {
-      const values = new Float32Array(added * from);
-      for (let r = 0; r < added; r++) {
-        let sum = 0;
-        for (let c = 0; c < from; c++) sum += (values[r * from + c] = random.uniform());
-        for (let c = 0; c < from; c++) values[r * from + c] /= sum;
-      }
-      return E.fromArray(values, [added, from], backend).keep().requireGrad();
-    };
+    const newRows = (added: number, from: number) => E.fromArray(randomMixtures(added, from, random), [added, from], backend).keep().requireGrad();
     const [D1, D2] = [source.dim, target.dim];
     const [F1, F2] = [D1 * source.mlpRatio, D2 * target.mlpRatio];
     this.expanders.set('E_e', newRows(D2 - D1, D1));

@@ -12,6 +12,7 @@ import { MangoError } from '../engine/index.ts';
 import { stemOf, type ModelConfig, type WidthRole } from '../models/architecture.ts';
 import { depthMap, duplicationMatrices, repeatedLayers } from './duplication.ts';
 import { checkGrowable } from './compatible.ts';
+import { mixingExpander } from './mixtures.ts';
 import type { GrowthOperator } from './operator.ts';
 import { blocksPerLayer, checkPackable, packLayers, residualOutputBlocks, unpackLayers } from './pack.ts';
 
@@ -37,6 +38,12 @@ export interface MangoOptions {
    * else 'stack'.
    */
   depthInit?: 'stack' | 'interlace' | 'identity';
+  /**
+   * how the new width starts: 'copy' (default; new unit j copies source unit j mod D1, fan-in split, so the
+   * init is function-preserving) or 'mix' (LiGO's "rand": each new unit a random mixture of the source units,
+   * the same expander on both sides; not function-preserving, but training does not keep it inside the source width)
+   */
+  widthInit?: 'copy' | 'mix';
   /** freeze S_B to the identity (LiGO-proxy: no mixing across weight types) */
   freezeTypeMixing?: boolean;
   /** freeze S_L (no learned mixing across layers) */
@@ -81,7 +88,10 @@ export class MangoOperator implements GrowthOperator {
 
     const random = options.random ?? new E.Random(0);
     const backend = options.backend ?? E.getBackend();
-    const { E: expand, F } = duplicationMatrices(D1, D2);
+    const widthInit = options.widthInit ?? 'copy';
+    if (widthInit !== 'copy' && widthInit !== 'mix') throw new MangoError(`unknown Mango width init "${widthInit}"`, 'use copy or mix');
+    const mixing = widthInit === 'mix' ? mixingExpander(D1, D2, random) : undefined;
+    const { E: expand, F } = mixing ? { E: mixing, F: mixing } : duplicationMatrices(D1, D2);
     const identity = (n: number) => Float32Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0));
     const withBiasSlot = new Float32Array((D1 + 1) * (D2 + 1));
     for (let i = 0; i < D1; i++) withBiasSlot.set(F.subarray(i * D2, (i + 1) * D2), i * (D2 + 1));
@@ -91,7 +101,7 @@ export class MangoOperator implements GrowthOperator {
     const identityLayers = depthInit === 'identity' && L2 > L1;
     if (identityLayers && R < 2) throw new MangoError(`depthInit 'identity' needs rank ≥ 2 (got ${R})`, "use --rank 2 or more, or depthInit 'stack'");
     const depth = L2 > L1 ? depthMap(L1, L2, depthInit === 'identity' ? 'interlace' : depthInit) : identity(L1);
-    // The init is function-preserving at every rank. A ring path that leaves the diagonal (α=β=γ=δ)
+    // With widthInit 'copy' the init is function-preserving at every rank. A ring path that leaves the diagonal (α=β=γ=δ)
     // changes the ring index at least twice, i.e. uses couplings S[a,:,:,b] (a ≠ b) of two different
     // cores; only S_O's couplings are nonzero, so M2 = Σ_a S_B[a] ⊗ S_I[a] ⊗ S_O[a] ⊗ S_L[a] with
     // S[a] = S[a,:,:,a]. Slot 0 copies (I, F, E, depth map). Slot 1 of 'identity' is −P ⊗ F ⊗ E ⊗ N: P

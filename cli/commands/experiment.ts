@@ -40,7 +40,7 @@ const options = [
   { name: 'source-weights', value: '<file>', help: ['reuse this pretrained source (any timm-layout safetensors file, or a language', "model's) instead of training one; its architecture is the file's (--source, if", 'given, must agree)'] },
   { name: 'heads', value: '<n>', help: "the source's heads, for a --source-weights file that does not record them" },
   { name: 'target', value: '<config>', help: 'target model config', shows: standard['target'] },
-  { name: 'methods', value: '<list>', help: [`comma list of: ${growthMethods.join(', ')};`, 'mango:R sets the rank'], shows: standard['methods'] },
+  { name: 'methods', value: '<list>', help: [`comma list of: ${growthMethods.join(', ')};`, 'mango:R sets the rank; mango-mix:R starts the new width as', "random mixtures (LiGO's init) instead of copies"], shows: standard['methods'] },
   { name: 'seeds', value: '<n>', help: 'seeds per method', shows: standard['seeds'] },
   { name: 'data', value: '<name>', group: 'data', help: ['dataset (fashion-mnist | cifar10 | imagefolder; for language models austen |', 'text) and folder'], shows: 'fashion-mnist; austen for an LM' },
   { name: 'data-dir', value: '<folder>', group: 'data', help: '' },
@@ -64,11 +64,13 @@ const options = [
   helpOption,
 ] as const satisfies readonly OptionSpec[];
 
-function parseMethods(list: string): MethodSpec[] {
+export function parseMethods(list: string): MethodSpec[] {
   return list.split(',').map((item) => {
-    const [name, rank] = item.trim().split(':');
-    if (!growthMethods.includes(name as GrowthMethod)) throw new MangoError(`unknown method "${name}" in --methods`, `use any of: ${growthMethods.join(', ')}`);
-    return { method: name as GrowthMethod, ...(rank ? { rank: integer(rank, 'methods rank', 1) } : name === 'mango' ? { rank: 1 } : {}) };
+    const [given, rank] = item.trim().split(':');
+    const mix = given === 'mango-mix';
+    const name = mix ? 'mango' : given;
+    if (!growthMethods.includes(name as GrowthMethod)) throw new MangoError(`unknown method "${given}" in --methods`, `use any of: ${growthMethods.join(', ')}, mango-mix`);
+    return { method: name as GrowthMethod, ...(rank ? { rank: integer(rank, 'methods rank', 1) } : name === 'mango' ? { rank: 1 } : {}), ...(mix ? { widthInit: 'mix' as const } : {}) };
   });
 }
 
@@ -123,7 +125,7 @@ export const experimentCommand = {
     const backend = await chooseBackend(backendChoice);
     const unit = isTokenSplit(data.train) ? ' tokens' : '';
     console.log(`experiment: ${describeModel(source)} → ${describeModel(target)} on ${data.train.name} (${sizeOf(data.train)} train / ${sizeOf(data.test)} test${data.validation ? ` / ${sizeOf(data.validation)} validation` : ''}${unit}), ${backend.describe()}`);
-    console.log(`methods ${methods.map((m) => m.method + (m.rank ? `:${m.rank}` : '')).join(', ')} × seeds ${seeds.join(', ')}; ${targetSteps} target steps of ${batchSize}; folder ${v.out}`);
+    console.log(`methods ${methods.map((m) => (m.widthInit ? 'mango-mix' : m.method) + (m.rank ? `:${m.rank}` : '')).join(', ')} × seeds ${seeds.join(', ')}; ${targetSteps} target steps of ${batchSize}; folder ${v.out}`);
     const time = await estimate(settings, backend);
     if (time.runsLeft > 0) {
       console.log(`estimate: ${time.runsLeft} run(s) to do, ${(time.flops / 1e12).toFixed(1)} TFLOPs of training and evaluation; at the ${(time.flopsPerSecond / 1e9).toFixed(1)} GFLOP/s `

@@ -22,6 +22,7 @@ const options = [
   { name: 'to', value: '<config>', help: 'target config preset or JSON file' },
   { name: 'method', value: '<name>', help: growthMethods.join(' | '), shows: 'mango', default: 'mango' },
   { name: 'rank', value: '<n>', help: 'Mango rank R', shows: '1', default: '1' },
+  { name: 'width-init', value: '<kind>', help: ["Mango's new width: copy (of source units; function-preserving) or mix", "(random mixtures, LiGO's init: not function-preserving, but trains beyond the source width)"], shows: 'copy' },
   { name: 'op-steps', value: '<n>', help: 'operator training steps (mango, ligo); 0: the initial operator', shows: '100', default: '100' },
   { name: 'op-lr', value: '<x>', help: 'operator learning rate', shows: '0.001', default: '0.001' },
   { name: 'batch', value: '<n>', help: 'operator training batch', shows: '128', default: '128' },
@@ -64,6 +65,9 @@ export const growCommand = {
     const target = loadConfig(v.to);
     const method = v.method!;
     checkGrowth(weights.config, target, method, { rank });
+    const widthInit = v['width-init'];
+    if (widthInit !== undefined && widthInit !== 'copy' && widthInit !== 'mix') throw new MangoError(`--width-init must be copy or mix (got "${widthInit}")`, 'use --width-init copy or --width-init mix');
+    if (widthInit !== undefined && method !== 'mango') throw new MangoError(`--width-init is Mango's; ${method} has its own init`, 'leave --width-init out, or use --method mango');
     if (names === 'gpt2' && !isGPTConfig(target)) throw new MangoError('--names gpt2 applies to language models', 'leave --names out: a ViT is written with timm names');
     const path = join(v.out!, 'grown.safetensors');
     if (existsSync(path)) throw new MangoError(`${path} already exists`, 'choose another --out (or remove that file); nothing was overwritten');
@@ -86,7 +90,7 @@ export const growCommand = {
     };
     console.log(`growing ${describeModel(source.config)} (architecture from the file's ${weights.configSource === 'metadata' ? 'metadata' : 'tensor shapes'}; ${await report(source)}) → ${describeModel(target)} with ${method}`);
     if (!data) console.log('no dataset used: nothing to train the operator on was needed (pass --data-dir to report accuracy)');
-    const grown = await grow(source, target, method, { rank, seed, backend: device });
+    const grown = await grow(source, target, method, { rank, seed, backend: device, ...(widthInit ? { widthInit } : {}) });
     let operatorFlops = 0;
     if (grown.operator) {
       console.log(`operator: ${grown.cost.operatorParameters.toLocaleString('en')} parameters, contraction order ${grown.cost.order ?? '—'}, ${(2 * grown.cost.operatorMacsPerStep / 1e9).toFixed(3)} GFLOPs per forward`);
@@ -101,7 +105,7 @@ export const growCommand = {
     }
     makeFolder(v.out!, 'the output folder');
     await saveModelWeights(path, grown.target, {
-      grownFrom: v.from, method, ...(method === 'mango' ? { rank: String(rank) } : {}),
+      grownFrom: v.from, method, ...(method === 'mango' ? { rank: String(rank), widthInit: widthInit ?? 'copy' } : {}),
       operatorSteps: String(trainsOperator ? opSteps : 0), operatorFlops: String(operatorFlops),
     }, names);
     console.log(`grown model: ${await report(grown.target)}; operator training ${(operatorFlops / 1e12).toFixed(4)} TFLOPs; wrote ${path}`);

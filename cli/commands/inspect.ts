@@ -23,7 +23,7 @@ const options = [
 ] as const satisfies readonly OptionSpec[];
 
 /** Metadata keys a grown or pretrained file carries, in the order they are shown. */
-const provenanceKeys = ['format', 'family', 'names', 'method', 'rank', 'grownFrom', 'operatorSteps', 'operatorFlops', 'command', 'steps', 'testAccuracy', 'testLoss', 'testImages', 'testTokens', 'validationAccuracy', 'validationLoss', 'validationImages', 'validationTokens', 'recipe'];
+const provenanceKeys = ['format', 'family', 'names', 'method', 'rank', 'widthInit', 'grownFrom', 'operatorSteps', 'operatorFlops', 'command', 'steps', 'testAccuracy', 'testLoss', 'testImages', 'testTokens', 'validationAccuracy', 'validationLoss', 'validationImages', 'validationTokens', 'recipe'];
 
 interface Inspection {
   file: string;

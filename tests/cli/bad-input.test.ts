@@ -17,6 +17,7 @@ const json = (name: string, value: object) => { const p = join(files, name); wri
 const fmnist = { imageSize: 28, channels: 1, patchSize: 7, mlpRatio: 4, classes: 10 };
 const unknownKey = json('unknown-key.json', { ...fmnist, dim: 32, depth: 2, heads: 2, mlp_ratio: 4 });
 const tiny = json('tiny.json', { ...fmnist, dim: 16, depth: 2, heads: 2 });
+const twiceAsWide = json('twice-as-wide.json', { ...fmnist, dim: 64, depth: 2, heads: 8 });
 const pth = join(files, 'model.pth');
 writeFileSync(pth, Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4, 5, 6, 7, 8]));
 
@@ -29,6 +30,8 @@ const cases: [string, string[], RegExp][] = [
   ['train: unknown key in a JSON config', ['train', '--config', unknownKey], /has unknown field\(s\) "mlp_ratio"[\s\S]*fix: the fields are imageSize, channels/],
   ['train --clip -1', ['train', '--clip=-1'], /--clip must be a number ≥ 0/],
   ['grow --rank 0', ['grow', '--from', fixture, '--heads', '4', '--to', 'fmnist-d64-l4-h4', '--rank', '0'], /--rank must be an integer ≥ 1 \(got "0"\)/],
+  ['grow --width-init clone', ['grow', '--from', fixture, '--heads', '4', '--to', 'fmnist-d64-l4-h4', '--width-init', 'clone'], /--width-init must be copy or mix \(got "clone"\)/],
+  ['grow --width-init with a method that has its own init', ['grow', '--from', fixture, '--heads', '4', '--to', twiceAsWide, '--method', 'ligo', '--width-init', 'mix'], /--width-init is Mango's; ligo has its own init[\s\S]*fix:/],
   ['grow --op-lr 0', ['grow', '--from', fixture, '--heads', '4', '--to', 'fmnist-d64-l4-h4', '--op-lr', '0'], /--op-lr must be a number > 0/],
   ['grow: a target smaller than the source', ['grow', '--from', fixture, '--heads', '4', '--to', tiny], /cannot grow d32·L2 into the smaller d16·L2[\s\S]*fix:/],
   ['grow: an unknown method', ['grow', '--from', fixture, '--heads', '4', '--to', 'fmnist-d64-l4-h4', '--method', 'magic'], /unknown growth method "magic"[\s\S]*fix: use one of: mango/],

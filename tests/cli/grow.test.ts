@@ -33,7 +33,7 @@ test('grow a timm file with no metadata: --heads needed and named; no dataset ne
     assert.is(JSON.parse(grown.metadata.config).heads, 8);
     assert.is(grown.metadata.method, method);
   }
-  assert.match(mango(['inspect', join(dir, 'mango', 'grown.safetensors')]).stdout, /model: ViT d64·L4·h8 .*recorded in its metadata\)[\s\S]*method: mango\nrank: 2/);
+  assert.match(mango(['inspect', join(dir, 'mango', 'grown.safetensors')]).stdout, /model: ViT d64·L4·h8 .*recorded in its metadata\)[\s\S]*method: mango\nrank: 2\nwidthInit: copy/);
   assert.match(mango(['inspect', fixture]).stdout, /model: ViT d32·L2 patch 7 .*from its tensor shapes; heads not recorded/);
   const trainsOperator = mango(['grow', '--from', fixture, '--heads', '4', '--to', target, '--op-steps', '2', '--backend', 'cpu', '--out', join(dir, 'needs-data')], noDataset);
   assert.is(trainsOperator.status, 1, 'operator training needs data');

@@ -131,4 +131,28 @@ test('norm depth mixing: a Λ column summing to 0 stays finite (divided by ±min
   op.dispose();
 });
 
+test("widthInit 'mix': M2 keeps the source block, each new unit is the dense mixture Σ_o M1[…, o, …]·S_O[o, j], and the logits move", () => {
+  const op = new MangoOperator(small, wide, { widthInit: 'mix', random: new E.Random(1) });
+  const { B, I1, O1, L1, I2, O2 } = op.dims;
+  const mix = op.SO.dataSync();   // [1, O1, O2, 1]
+  for (let j = O1; j < O2; j++) {
+    const column = Array.from({ length: O1 }, (_, o) => mix[o * O2 + j]);
+    assert.ok(column.every((v) => v > 0) && Math.abs(column.reduce((a, b) => a + b, 0) - 1) < 1e-6, `new unit ${j} is a convex mixture of every source unit`);
+  }
+  const source1 = m1.dataSync(), grown = E.noGrad(() => op.contract(m1)).dataSync();
+  const rowOf = (i: number) => (i === I1 - 1 ? I2 - 1 : i);   // the bias row is last on both sides
+  let worst = 0;
+  for (let b = 0; b < B; b++) for (let i = 0; i < I1; i++) for (let l = 0; l < L1; l++) {
+    const at1 = (o: number) => source1[((b * I1 + i) * O1 + o) * L1 + l];
+    for (let j = 0; j < O2; j++) {
+      const expected = j < O1 ? at1(j) : Array.from({ length: O1 }, (_, o) => at1(o) * mix[o * O2 + j]).reduce((a, c) => a + c, 0);
+      worst = Math.max(worst, Math.abs(grown[((b * I2 + rowOf(i)) * O2 + j) * L1 + l] - expected));
+    }
+  }
+  op.dispose();
+  assert.ok(worst < 1e-5, `max |M2 − dense| on the source rows: ${worst}`);
+  assert.ok(deviation(wide, { widthInit: 'mix' }) > 1e-3, 'mixtures are not function-preserving (LiGO\'s trade)');
+  assert.throws(() => new MangoOperator(small, wide, { widthInit: 'clone' as 'mix' }), /unknown Mango width init "clone"[\s\S]*copy or mix/);
+});
+
 test.run();

@@ -44,4 +44,17 @@ test('Net2Net noise and a fresh wide model use the extra width (the measure sees
   assert.ok((await widthUsage(new GPT(wide, { seed: 3 }), wide.dim, narrow.dim)).median > 0.05);
 });
 
+test("Mango's width init: trained copies stay inside the source width; LiGO-style mixtures start inside it too but leave it", async () => {
+  const copied = await grow(source(), wide, 'mango', { seed: 1 });
+  const mixed = await grow(source(), wide, 'mango', { seed: 1, widthInit: 'mix' });
+  // a mixture is a linear combination of source units: at init the grown weights span only the source width
+  assert.ok((await widthUsage(mixed.target, wide.dim, narrow.dim)).max < 1e-9, 'mix at init');
+  await trained(copied.target);
+  await trained(mixed.target);
+  assert.ok((await widthUsage(copied.target, wide.dim, narrow.dim)).max < 1e-9, 'copy after training');
+  // but LayerNorm's centring and GELU do not commute with mixing, so the gradients leave that subspace
+  const usage = (await widthUsage(mixed.target, wide.dim, narrow.dim)).median;
+  assert.ok(usage > 1e-2, `mix after training: ${usage}`);
+});
+
 test.run();
