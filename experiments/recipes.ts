@@ -53,7 +53,7 @@ export function scoreText(spec: Pick<ExperimentSpec, 'target'>, p: { accuracy: n
 /** Grows the source with a method (training its operator if it has one). */
 async function grownStart(spec: ExperimentSpec, source: Model, m: MethodSpec, seed: number): Promise<{ model: Model; growth: GrowthRecord }> {
   const label = labelOf(m);
-  const grown = await grow(source, spec.target, m.method, { rank: m.rank, seed, backend: spec.backend, ...(spec.mangoNoise !== undefined ? { noise: spec.mangoNoise } : {}) });
+  const grown = await grow(source, spec.target, m.method, { rank: m.rank, ...(m.widthInit ? { widthInit: m.widthInit } : {}), seed, backend: spec.backend, ...(spec.mangoNoise !== undefined ? { noise: spec.mangoNoise } : {}) });
   let operatorFlops = 0, operatorLosses: number[] = [];
   if (grown.operator) {
     spec.log?.(`${label} seed ${seed}: training the operator (${spec.operatorSteps} steps, ${grown.cost.operatorParameters.toLocaleString('en')} parameters${grown.cost.order ? `, contraction order ${grown.cost.order}` : ''})`);

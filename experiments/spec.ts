@@ -15,6 +15,8 @@ import type { RunRecord, Summary } from './summary.ts';
 export interface MethodSpec {
   method: GrowthMethod;
   rank?: number;
+  /** Mango's width init when not the default copies (label mango-mix-rR) */
+  widthInit?: 'mix';
 }
 
 export interface ExperimentSpec {
@@ -64,7 +66,7 @@ export interface ExperimentResult extends Partial<Summary> {
   interrupted: boolean;
 }
 
-export const labelOf = (m: MethodSpec) => (m.method === 'mango' ? `mango-r${m.rank ?? 1}` : m.method);
+export const labelOf = (m: MethodSpec) => (m.method === 'mango' ? `mango-${m.widthInit ? `${m.widthInit}-` : ''}r${m.rank ?? 1}` : m.method);
 
 /** What every run of an experiment folder shares (not which methods and seeds it holds): spec.json records it. */
 export function sharedSettings(spec: Omit<ExperimentSpec, 'backend'>): Record<string, unknown> {
