@@ -5,13 +5,13 @@
  * d16 → d32, trains the first steps of the LM experiment's schedule (its batch, lr, warm-up, seed 0), and
  * reports, for every weight matrix with a model-width side, the share of that side's energy (squared
  * singular values) outside its best d_source-dimensional subspace: 0 means "still the narrow model".
- * With --checkpoints it measures given training checkpoints (e.g. an experiment run's) instead.
+ * With --checkpoints it measures given training checkpoints (e.g. an experiment run's) instead (--out records them).
  *   node --import tsx scripts/symmetry-probe.ts [--steps 0,50,150] [--methods scratch,...] [--op-steps 100] [--out f.json]
  *   node --import tsx scripts/symmetry-probe.ts --checkpoints run-s0/checkpoints/step-00000220.safetensors,...
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chooseBackend } from '../cli/options.ts';
 import { loadTextData } from '../cli/text-data.ts';
@@ -21,7 +21,9 @@ import { loadModelWeights } from '../models/checkpoint/model-weights.ts';
 import { gptPresets, type GPTConfig } from '../models/lm/gpt-config.ts';
 import { trainModel } from '../models/train/trainer.ts';
 import { batchesFor } from '../models/train/batches-for.ts';
-import { grow, type GrowthMethod } from '../growth/grow.ts';
+import { grow } from '../growth/grow.ts';
+import { parseMethods } from '../cli/commands/experiment.ts';
+import { labelOf } from '../experiments/spec.ts';
 import { widthUsage, type WidthUsage } from './width-usage.ts';
 
 const { values } = parseArgs({ options: {
@@ -45,28 +47,31 @@ const line = (label: string, step: number, m: WidthUsage) =>
   console.log(`${label.padEnd(16)} step ${String(step).padStart(4)}: outside the best ${sourceConfig.dim}-dim subspace — embedding ${m.embedding.toExponential(2)}, median of ${m.matrices} matrices ${m.median.toExponential(2)}, max ${m.max.toExponential(2)}`);
 
 if (values.checkpoints) {
+  const measured: (WidthUsage & { checkpoint: string; step: number })[] = [];
   for (const path of values.checkpoints.split(',')) {
     const checkpoint = loadCheckpoint(path);
     const model = createModel(checkpoint.state.config, { backend });
     model.loadState(checkpoint.model);
-    line(path, checkpoint.state.step, await widthUsage(model, target.dim, sourceConfig.dim));
+    const m = await widthUsage(model, target.dim, sourceConfig.dim);
+    measured.push({ checkpoint: basename(path), step: checkpoint.state.step, ...m });
+    line(path, checkpoint.state.step, m);
     model.dispose();
   }
+  if (values.out) writeFileSync(values.out, JSON.stringify({ source: 'pretrained/lm-d16-l4.safetensors', target: 'lm-d32-l4', checkpoints: measured }, null, 1) + '\n');
   process.exit(0);
 }
 
 const results: Record<string, (WidthUsage & { step: number })[]> = {};
-for (const entry of values.methods.split(',')) {
-  const [method, rankText] = entry.split(':') as [GrowthMethod, string | undefined];
-  const rank = rankText ? Number(rankText) : undefined;
-  const label = rank ? `${method}-r${rank}` : method;
+for (const spec of parseMethods(values.methods)) {
+  const { method, rank, widthInit } = spec;
+  const label = labelOf(spec);
   let model: Model;
   if (method === 'scratch') {
     model = createModel(target, { seed: recipe.seed, backend });
   } else {
     const sourceModel = createModel(sourceConfig, { seed: 1000, backend });
     sourceModel.loadState(source.tensors);
-    const grown = await grow(sourceModel, target, method, { rank, seed: recipe.seed, backend });
+    const grown = await grow(sourceModel, target, method, { rank, ...(widthInit ? { widthInit } : {}), seed: recipe.seed, backend });
     if (grown.operator) {
       if (operatorSteps > 0) {
         await grown.operator.trainOperator({ steps: operatorSteps, data: batchesFor(target, data.train, recipe.batchSize, recipe.seed + 7), batchSize: recipe.batchSize, lr: 0.001, warmupSteps: Math.min(10, operatorSteps), clipNorm: 1, seed: recipe.seed + 7 });
