@@ -1,4 +1,8 @@
-/** The experiment's report: the summary with intervals, written as results.json, results.md and the metric-vs-FLOPs plot. */
+/**
+ * The experiment's report: the summary with intervals, written as results.json, results.md and the
+ * metric-vs-FLOPs plot. A language model with a validation split gets the same statistics a second time with
+ * the bar on validation loss.
+ */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeModel } from '../models/architecture.ts';
@@ -7,17 +11,33 @@ import { accuracyPlot, curvePlot, methodCurves } from './plot.ts';
 import type { ExperimentSpec } from './spec.ts';
 import { markdownTable, metricOf, summarize, type RunRecord, type Summary } from './summary.ts';
 
-export function writeReport(spec: Pick<ExperimentSpec, 'outDir' | 'source' | 'target'>, runs: RunRecord[]): Summary {
+const hasValidationLoss = (runs: readonly RunRecord[]) => runs.every((r) => r.evals.every((p) => p.validationLoss !== undefined));
+
+/** The summaries a report holds: the headline metric, and for a decoder with validation losses the validation-loss one. */
+export function reportSummaries(spec: Pick<ExperimentSpec, 'target'>, runs: readonly RunRecord[]): { summary: Summary; validation?: Summary } {
   const metric = metricOf(spec.target);
   const summary = summarize(runs, { metric });
-  writeJson(join(spec.outDir, 'results.json'), { ...summary, runs, interrupted: false });
-  writeFileSync(join(spec.outDir, 'results.md'), `# Growth savings\n\n${markdownTable(summary, spec)}\n`);
+  return metric === 'loss' && hasValidationLoss(runs) ? { summary, validation: summarize(runs, { metric: 'validation-loss' }) } : { summary };
+}
+
+export function reportMarkdown(spec: Pick<ExperimentSpec, 'source' | 'target'>, summaries: { summary: Summary; validation?: Summary }): string {
+  const main = `# Growth savings\n\n${markdownTable(summaries.summary, spec)}\n`;
+  return summaries.validation ? `${main}\n## The bar on validation loss\n\n${markdownTable(summaries.validation, spec)}\n` : main;
+}
+
+export function writeReport(spec: Pick<ExperimentSpec, 'outDir' | 'source' | 'target'>, runs: RunRecord[]): Summary {
+  const summaries = reportSummaries(spec, runs);
+  const { summary, validation } = summaries;
+  writeJson(join(spec.outDir, 'results.json'), { ...summary, ...(validation ? { validation } : {}), runs, interrupted: false });
+  writeFileSync(join(spec.outDir, 'results.md'), reportMarkdown(spec, summaries));
   const title = `${describeModel(spec.source)} → d${spec.target.dim}·L${spec.target.depth}·h${spec.target.heads}`;
-  if (metric === 'loss') {
-    writeFileSync(join(spec.outDir, 'loss-vs-flops.svg'), curvePlot(methodCurves(runs, (p) => p.loss), {
-      title: `Test loss vs training FLOPs: ${title}`, yLabel: 'test loss, nats/token (mean over seeds; band: min–max)', yFormat: 'number',
-      lines: [{ y: -summary.bar, label: `bar ${(-summary.bar).toFixed(4)}` }],
-    }));
+  const lossPlot = (split: string, loss: (p: RunRecord['evals'][number]) => number | undefined, of: Summary) => curvePlot(methodCurves(runs, loss), {
+    title: `${split[0].toUpperCase()}${split.slice(1)} loss vs training FLOPs: ${title}`, yLabel: `${split} loss, nats/token (mean over seeds; band: min–max)`, yFormat: 'number',
+    lines: [{ y: -of.bar, label: `bar ${(-of.bar).toFixed(4)}` }],
+  });
+  if (summary.metric === 'loss') {
+    writeFileSync(join(spec.outDir, 'loss-vs-flops.svg'), lossPlot('test', (p) => p.loss, summary));
+    if (validation) writeFileSync(join(spec.outDir, 'validation-loss-vs-flops.svg'), lossPlot('validation', (p) => p.validationLoss, validation));
   } else {
     writeFileSync(join(spec.outDir, 'accuracy-vs-flops.svg'), accuracyPlot(methodCurves(runs), {
       title: `Test accuracy vs training FLOPs: ${title}`,

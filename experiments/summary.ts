@@ -58,11 +58,14 @@ export interface Summary {
 }
 
 /**
- * What the bar is set on: a ViT's test accuracy (higher is better), or a language model's test loss in
- * nats per token (lower is better). The statistics run on a score that is higher-better either way
- * (accuracy, or −loss), so one code path measures both.
+ * What the bar is set on: a ViT's test accuracy (higher is better), or a language model's test loss
+ * ('loss') or validation loss ('validation-loss') in nats per token (lower is better). The statistics run
+ * on a score that is higher-better either way (accuracy, or −loss), so one code path measures all three.
  */
-export type Metric = 'accuracy' | 'loss';
+export type Metric = 'accuracy' | 'loss' | 'validation-loss';
+
+export const isLossMetric = (metric: Metric) => metric !== 'accuracy';
+const splitOf = (metric: Metric) => (metric === 'validation-loss' ? 'validation' : 'test');
 
 export function metricOf(config: ModelConfig): Metric {
   return isGPTConfig(config) ? 'loss' : 'accuracy';
@@ -71,7 +74,11 @@ export function metricOf(config: ModelConfig): Metric {
 /** The record with its curve and final value as scores (accuracy, or −loss). */
 function scored(run: RunRecord, metric: Metric): RunRecord {
   if (metric === 'accuracy') return run;
-  const evals = run.evals.map((p) => ({ ...p, accuracy: -(p.loss ?? NaN) }));
+  const lossOf = (p: EvalPoint) => (metric === 'validation-loss' ? p.validationLoss : p.loss);
+  if (run.evals.some((p) => lossOf(p) === undefined)) {
+    throw new MangoError(`run ${run.label} seed ${run.seed} has no ${splitOf(metric)} loss on its evaluations`, 'measure savings on a metric its records hold (validation losses exist only where the experiment had a validation split)');
+  }
+  const evals = run.evals.map((p) => ({ ...p, accuracy: -lossOf(p)! }));
   return { ...run, evals, finalAccuracy: evals.at(-1)?.accuracy ?? NaN };
 }
 
@@ -104,7 +111,7 @@ export function summarize(records: readonly RunRecord[], options: BootstrapOptio
     const mean = seeds.reduce((sum, s) => sum + of(label, s) - (minus ? of(minus, s) : 0), 0) / seeds.length;
     return Number.isFinite(mean) ? mean : undefined;
   };
-  const margins = options.margins ?? (metric === 'loss' ? defaultLossMargins : defaultMargins);
+  const margins = options.margins ?? (isLossMetric(metric) ? defaultLossMargins : defaultMargins);
   const fullReference = reference([...scratch.keys()]);
   const summaries = labels.map((label): MethodSummary => {
     const group = runs.filter((r) => r.label === label);
@@ -133,22 +140,23 @@ const percent = (v: number) => (100 * v).toFixed(1);
 const withInterval = (i?: Interval) => (i ? `${percent(i.estimate)} [${percent(i.low)}, ${percent(i.high)}]` : 'n/a');
 const meanSpreadOf = (v: { mean: number; spread: number } | undefined, metric: Metric) => {
   if (!v) return 'n/a';
-  return metric === 'loss' ? `${(-v.mean).toFixed(4)} ± ${v.spread.toFixed(4)}` : `${(100 * v.mean).toFixed(2)} ± ${(100 * v.spread).toFixed(2)}`;
+  return isLossMetric(metric) ? `${(-v.mean).toFixed(4)} ± ${v.spread.toFixed(4)}` : `${(100 * v.mean).toFixed(2)} ± ${(100 * v.spread).toFixed(2)}`;
 };
 
 export function markdownTable(result: Summary, spec: { source: ModelConfig; target: ModelConfig }): string {
   const margins = result.summaries[0]?.savingsBelow.map((b) => b.margin) ?? [];
   const comparisons = result.comparisons.filter((c) => c.difference);
-  const loss = result.metric === 'loss';
+  const loss = isLossMetric(result.metric);
+  const split = splitOf(result.metric);
   const meanSpread = (v?: { mean: number; spread: number }) => meanSpreadOf(v, result.metric);
   return [
     `Source ${describeModel(spec.source)} → target ${describeModel(spec.target)}.`,
     loss
-      ? `The bar (scratch's mean final test loss): ${(-result.bar).toFixed(4)} nats/token; scratch budget ${(result.scratchBudget / 1e12).toFixed(3)} TFLOPs.`
+      ? `The bar (scratch's mean final ${split} loss): ${(-result.bar).toFixed(4)} nats/token; scratch budget ${(result.scratchBudget / 1e12).toFixed(3)} TFLOPs.`
       : `The bar (scratch's mean final accuracy): ${(100 * result.bar).toFixed(2)}%; scratch budget ${(result.scratchBudget / 1e12).toFixed(3)} TFLOPs.`,
     '',
     loss
-      ? `| method | runs (full budget) | final test loss | loss at scratch budget | reached the bar | saving % [95% CI] | ${margins.map((m) => `saving % at bar +${m} nats`).join(' | ')} |`
+      ? `| method | runs (full budget) | final ${split} loss | loss at scratch budget | reached the bar | saving % [95% CI] | ${margins.map((m) => `saving % at bar +${m} nats`).join(' | ')} |`
       : `| method | runs (full budget) | final acc % | acc % at scratch budget | reached the bar | saving % [95% CI] | ${margins.map((m) => `saving % at bar −${(100 * m).toFixed(1)} pt`).join(' | ')} |`,
     `|---|---|---|---|---|---|${margins.map(() => '---|').join('')}`,
     ...result.summaries.map((s) => {
@@ -163,6 +171,6 @@ export function markdownTable(result: Summary, spec: { source: ModelConfig; targ
     ] : []),
     'saving = 1 − FLOPs for the run to reach the bar (operator training or shallow stage included) / FLOPs for the mean scratch curve to reach it; '
       + 'a run that never reaches it counts its whole budget (a bound). Intervals: paired percentile bootstrap over seeds (each draw recomputes the scratch reference and the bar). '
-      + `Final ${loss ? 'test loss (nats/token)' : 'accuracy'}: mean ± std over the runs that trained the whole budget.`,
+      + `Final ${loss ? `${split} loss (nats/token)` : 'accuracy'}: mean ± std over the runs that trained the whole budget.`,
   ].join('\n');
 }

@@ -6,7 +6,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from '../io/files.ts';
-import { markdownTable, metricOf, summarize, type RunRecord } from '../experiments/summary.ts';
+import type { RunRecord } from '../experiments/summary.ts';
+import { reportMarkdown, reportSummaries } from '../experiments/report.ts';
 import type { ModelConfig } from '../models/architecture.ts';
 
 const folder = process.argv[2];
@@ -16,4 +17,4 @@ const runs = readdirSync(folder).map((name) => readJson<RunRecord>(join(folder, 
 const order = (r: RunRecord) => [r.method !== 'scratch', r.label, r.seed] as const;
 runs.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 console.log(`${runs.length} finished runs: ${runs.map((r) => `${r.label}-s${r.seed}`).join(', ')}\n`);
-console.log(markdownTable(summarize(runs, { metric: metricOf(spec.target) }), spec));
+console.log(reportMarkdown(spec, reportSummaries(spec, runs)));

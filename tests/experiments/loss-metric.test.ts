@@ -2,6 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { markdownTable, metricOf, summarize, type RunRecord } from '../../experiments/summary.ts';
+import { reportMarkdown, reportSummaries } from '../../experiments/report.ts';
+import { MangoError } from '../../engine/index.ts';
 import { gptPresets } from '../../models/lm/gpt-config.ts';
 import { presets } from '../../models/config.ts';
 
@@ -37,6 +39,37 @@ test('loss metric: the bar is the mean scratch final loss, a run saves the FLOPs
   assert.match(table, /scratch's mean final test loss\): 1\.7000 nats\/token/);
   assert.match(table, /\| scratch \| 2 \(2\) \| 1\.7000 ± 0\.1414 \|/);
   assert.match(table, /saving % at bar \+0\.1 nats/);
+});
+
+/** The same run with a validation curve: validation loss = test loss + `offset`, except where `override` says. */
+const withValidation = (r: RunRecord, offset: number, override: Record<number, number> = {}): RunRecord => ({
+  ...r, evals: r.evals.map((p, i) => ({ ...p, validationLoss: override[i] ?? p.loss! + offset })),
+});
+
+test('validation-loss metric: the bar and the savings come from the validation curve, not the test curve', () => {
+  const runs = [
+    withValidation(run('scratch', 0, [[0, 5.0], [10, 2.0], [20, 1.6]]), 0.1), withValidation(run('scratch', 1, [[0, 5.0], [10, 2.4], [20, 1.8]]), 0.1),
+    // On test loss net2net seed 0 reaches the bar at 5; on validation it starts at 2.0 and only reaches 1.8 at 10.
+    withValidation(run('net2net', 0, [[0, 1.9], [10, 1.5]]), 0.1, { 0: 2.9, 1: 1.8 }), withValidation(run('net2net', 1, [[0, 2.2], [10, 1.7]]), 0.1),
+  ];
+  const result = summarize(runs, { metric: 'validation-loss', margins: [] });
+  assert.ok(Math.abs(-result.bar - 1.8) < 1e-12, `bar ${-result.bar}`);
+  // Mean scratch validation curve (5.1, 2.3, 1.8) reaches 1.8 at 20; net2net seed 0 reaches it at 10, seed 1 (2.3 → 1.8) at 10.
+  const net2net = result.summaries.find((s) => s.label === 'net2net')!;
+  assert.ok(Math.abs(net2net.saving!.estimate - 0.5) < 1e-12, `saving ${net2net.saving!.estimate}`);
+  assert.ok(Math.abs(summarize(runs, { metric: 'loss', margins: [] }).summaries.find((s) => s.label === 'net2net')!.saving!.estimate - 0.625) < 1e-12);
+  const spec = { source: gptPresets['lm-d64-l4'], target: gptPresets['lm-d128-l4'] };
+  const markdown = reportMarkdown(spec, reportSummaries(spec, runs));
+  assert.match(markdown, /mean final test loss\): 1\.7000/);
+  assert.match(markdown, /## The bar on validation loss[\s\S]*mean final validation loss\): 1\.8000[\s\S]*\| method \| runs \(full budget\) \| final validation loss/);
+});
+
+test('validation-loss metric on records without validation losses: a typed error, and the report keeps to test loss', () => {
+  const runs = [run('scratch', 0, [[0, 5.0], [10, 2.0]]), run('net2net', 0, [[0, 1.9], [10, 1.5]])];
+  assert.throws(() => summarize(runs, { metric: 'validation-loss' }), (e: unknown) => e instanceof MangoError && /scratch seed 0 has no validation loss/.test(e.message));
+  const spec = { source: gptPresets['lm-d64-l4'], target: gptPresets['lm-d128-l4'] };
+  assert.is(reportSummaries(spec, runs).validation, undefined);
+  assert.not.match(reportMarkdown(spec, reportSummaries(spec, runs)), /validation/);
 });
 
 test.run();
