@@ -25,7 +25,8 @@ export function reportMarkdown(spec: Pick<ExperimentSpec, 'source' | 'target'>, 
   return summaries.validation ? `${main}\n## The bar on validation loss\n\n${markdownTable(summaries.validation, spec)}\n` : main;
 }
 
-export function writeReport(spec: Pick<ExperimentSpec, 'outDir' | 'source' | 'target'>, runs: RunRecord[]): Summary {
+/** Writes the report; returns the summaries and the plots' file names. */
+export function writeReport(spec: Pick<ExperimentSpec, 'outDir' | 'source' | 'target'>, runs: RunRecord[]): Summary & { validation?: Summary; plots: string[] } {
   const summaries = reportSummaries(spec, runs);
   const { summary, validation } = summaries;
   writeJson(join(spec.outDir, 'results.json'), { ...summary, ...(validation ? { validation } : {}), runs, interrupted: false });
@@ -35,14 +36,13 @@ export function writeReport(spec: Pick<ExperimentSpec, 'outDir' | 'source' | 'ta
     title: `${split[0].toUpperCase()}${split.slice(1)} loss vs training FLOPs: ${title}`, yLabel: `${split} loss, nats/token (mean over seeds; band: min–max)`, yFormat: 'number',
     lines: [{ y: -of.bar, label: `bar ${(-of.bar).toFixed(4)}` }],
   });
-  if (summary.metric === 'loss') {
-    writeFileSync(join(spec.outDir, 'loss-vs-flops.svg'), lossPlot('test', (p) => p.loss, summary));
-    if (validation) writeFileSync(join(spec.outDir, 'validation-loss-vs-flops.svg'), lossPlot('validation', (p) => p.validationLoss, validation));
-  } else {
-    writeFileSync(join(spec.outDir, 'accuracy-vs-flops.svg'), accuracyPlot(methodCurves(runs), {
+  const plots: [string, string][] = summary.metric === 'loss'
+    ? [['loss-vs-flops.svg', lossPlot('test', (p) => p.loss, summary)],
+      ...(validation ? [['validation-loss-vs-flops.svg', lossPlot('validation', (p) => p.validationLoss, validation)] as [string, string]] : [])]
+    : [['accuracy-vs-flops.svg', accuracyPlot(methodCurves(runs), {
       title: `Test accuracy vs training FLOPs: ${title}`,
       lines: [{ y: summary.bar, label: `bar ${(100 * summary.bar).toFixed(2)}%` }],
-    }));
-  }
-  return summary;
+    })]];
+  for (const [name, svg] of plots) writeFileSync(join(spec.outDir, name), svg);
+  return { ...summary, ...(validation ? { validation } : {}), plots: plots.map(([name]) => name) };
 }

@@ -63,6 +63,10 @@ export interface ExperimentSpec {
 
 export interface ExperimentResult extends Partial<Summary> {
   runs: RunRecord[];
+  /** the same statistics with the bar on validation loss (a decoder with a validation split) */
+  validation?: Summary;
+  /** the plots the report wrote */
+  plots?: string[];
   interrupted: boolean;
 }
 

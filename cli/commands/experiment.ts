@@ -9,7 +9,7 @@ import { checkGrowth, growthMethods, type GrowthMethod } from '../../growth/grow
 import { describeDuration, estimate } from '../../experiments/estimate.ts';
 import { runExperiment } from '../../experiments/scheduler.ts';
 import { checkExperimentFolder, type MethodSpec } from '../../experiments/spec.ts';
-import { markdownTable } from '../../experiments/summary.ts';
+import { markdownTable, type Summary } from '../../experiments/summary.ts';
 import { loadModelWeights } from '../../models/checkpoint/model-weights.ts';
 import { pretrainedPath } from '../../models/pretrained.ts';
 import { helpOption, helpText, parseOptions, type OptionSpec } from '../option-table.ts';
@@ -136,8 +136,9 @@ export const experimentCommand = {
       console.log(`stopped; finished runs are kept. Rerun the same command to resume (${v.out}).`);
       return 130;
     }
-    if (result.summaries) console.log(`\n${markdownTable(result as Required<typeof result>, { source, target })}\n`);
-    console.log(`wrote ${v.out}/results.md, results.json, ${isGPTConfig(target) ? 'loss' : 'accuracy'}-vs-flops.svg and per-run checkpoints and logs`);
+    if (result.summaries) console.log(`\n${markdownTable(result as Summary, { source, target })}\n`);
+    if (result.validation) console.log(`The bar on validation loss:\n\n${markdownTable(result.validation, { source, target })}\n`);
+    console.log(`wrote ${v.out}/results.md, results.json, ${(result.plots ?? []).join(', ')} and per-run checkpoints and logs`);
     if (given.default) console.log('one seed on a short budget: a demonstration, not the result. Multi-seed results, and the commands that make them: README.md, "Results"');
     return 0;
   },

@@ -121,4 +121,30 @@ test('experiment from a pretrained file with a validation split; grown runs stop
   assert.is(JSON.parse(readFileSync(join(grownLr, 'spec.json'), 'utf8')).grownLr, 0.004);
 });
 
+test('experiment on a language model: savings on test loss and on validation loss, both tables and both plots', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exp-lm-'));
+  const words = 'the a of and to in was it her she he that not be with as had his for you'.split(' ');
+  let state = 7;
+  const word = () => words[(state = (state * 48271) % 2147483647) % words.length];
+  const corpus = join(dir, 'corpus.txt');
+  writeFileSync(corpus, Array.from({ length: 40 }, () => Array.from({ length: 400 }, word).join(' ')).join('\n\n'));
+  const out = join(dir, 'run');
+  const result = mango('experiment', '--source', 'lm-d16-l4', '--target', 'lm-d32-l4', '--data', 'text', '--data-dir', corpus, '--subset', '4000',
+    '--methods', 'scratch,mango', '--seeds', '1', '--batch', '8', '--source-epochs', '1', '--target-epochs', '1', '--op-steps', '2', '--evals', '2',
+    '--test-subset', '4', '--out', out, '--backend', 'cpu');
+  assert.is(result.status, 0, result.stderr);
+  const scratch = JSON.parse(readFileSync(join(out, 'scratch-s0', 'result.json'), 'utf8'));
+  const last = scratch.evals.at(-1);
+  assert.ok(Math.abs(last.validationLoss - last.loss) > 1e-4, 'the two splits differ, so the check below can tell them apart');
+  assert.ok(result.stdout.includes(`mean final test loss): ${last.loss.toFixed(4)} nats/token`), result.stdout);
+  assert.ok(result.stdout.includes(`The bar on validation loss:`) && result.stdout.includes(`mean final validation loss): ${last.validationLoss.toFixed(4)} nats/token`), result.stdout);
+  assert.match(result.stdout, /wrote .*results\.md, results\.json, loss-vs-flops\.svg, validation-loss-vs-flops\.svg and per-run/);
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  assert.is(results.metric, 'loss');
+  assert.is(results.validation.metric, 'validation-loss');
+  assert.ok(Math.abs(-results.validation.bar - last.validationLoss) < 1e-12);
+  assert.match(readFileSync(join(out, 'results.md'), 'utf8'), /final test loss[\s\S]*## The bar on validation loss[\s\S]*\| mango-r1 \| 1 \(1\) \|/);
+  assert.match(readFileSync(join(out, 'validation-loss-vs-flops.svg'), 'utf8'), /Validation loss vs training FLOPs[\s\S]*<path d="M/);
+});
+
 test.run();
