@@ -32,17 +32,20 @@ export function writeReport(spec: Pick<ExperimentSpec, 'outDir' | 'source' | 'ta
   writeJson(join(spec.outDir, 'results.json'), { ...summary, ...(validation ? { validation } : {}), runs, interrupted: false });
   writeFileSync(join(spec.outDir, 'results.md'), reportMarkdown(spec, summaries));
   const title = `${describeModel(spec.source)} → d${spec.target.dim}·L${spec.target.depth}·h${spec.target.heads}`;
-  const lossPlot = (split: string, loss: (p: RunRecord['evals'][number]) => number | undefined, of: Summary) => curvePlot(methodCurves(runs, loss), {
-    title: `${split[0].toUpperCase()}${split.slice(1)} loss vs training FLOPs: ${title}`, yLabel: `${split} loss, nats/token (mean over seeds; band: min–max)`, yFormat: 'number',
+  const lossPlot = (split: 'Test' | 'Validation', loss: (p: RunRecord['evals'][number]) => number | undefined, of: Summary) => curvePlot(methodCurves(runs, loss), {
+    title: `${split} loss vs training FLOPs: ${title}`, yLabel: `${split.toLowerCase()} loss, nats/token (mean over seeds; band: min–max)`, yFormat: 'number',
     lines: [{ y: -of.bar, label: `bar ${(-of.bar).toFixed(4)}` }],
   });
-  const plots: [string, string][] = summary.metric === 'loss'
-    ? [['loss-vs-flops.svg', lossPlot('test', (p) => p.loss, summary)],
-      ...(validation ? [['validation-loss-vs-flops.svg', lossPlot('validation', (p) => p.validationLoss, validation)] as [string, string]] : [])]
-    : [['accuracy-vs-flops.svg', accuracyPlot(methodCurves(runs), {
+  const plots: [string, string][] = [];
+  if (summary.metric === 'loss') {
+    plots.push(['loss-vs-flops.svg', lossPlot('Test', (p) => p.loss, summary)]);
+    if (validation) plots.push(['validation-loss-vs-flops.svg', lossPlot('Validation', (p) => p.validationLoss, validation)]);
+  } else {
+    plots.push(['accuracy-vs-flops.svg', accuracyPlot(methodCurves(runs), {
       title: `Test accuracy vs training FLOPs: ${title}`,
       lines: [{ y: summary.bar, label: `bar ${(100 * summary.bar).toFixed(2)}%` }],
-    })]];
+    })]);
+  }
   for (const [name, svg] of plots) writeFileSync(join(spec.outDir, name), svg);
   return { ...summary, ...(validation ? { validation } : {}), plots: plots.map(([name]) => name) };
 }
